@@ -1,0 +1,7 @@
+export * from './organizations';
+export * from './users';
+export * from './memberships';
+export * from './sessions';
+export * from './audit';
+export * from './secrets';
+export * from './relations';

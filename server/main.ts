@@ -1,0 +1,78 @@
+import type { ServerBuild } from '@remix-run/node';
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { connectDatabase } from '../db/client';
+import { resolveDatabaseUrl } from '../db/database-url';
+import { applyMigrations } from '../db/migrate';
+import { demoCredentialsFile, seedDemo } from '../db/seed';
+import { startBoss } from '../jobs/boss';
+import { superviseRunner } from '../jobs/supervisor';
+import type { AppServices } from './app-services';
+import { isProduction, readEnv } from './config/env';
+import { createHttpApp } from './http/app';
+import { RealtimeHub } from './realtime/hub';
+import { loadKeyring } from './security/crypto';
+
+/** Start-up order (DESIGN §2): database → migrations → pg-boss → job runner → HTTP. */
+const startedAt = performance.now();
+const log = (line: string) => console.log(`[crm-hub] ${line}`);
+const env = readEnv();
+const keyring = loadKeyring({ value: env.APP_ENCRYPTION_KEY, production: isProduction(env), dataDir: env.DATA_DIR });
+
+const buildDir = path.resolve('build');
+const serverBuildPath = path.join(buildDir, 'server', 'index.js');
+if (!fs.existsSync(serverBuildPath)) {
+  console.error('No build found: run `npm run build` first (npm start does it for you).');
+  process.exit(1);
+}
+
+const pg = await resolveDatabaseUrl(env);
+const database = connectDatabase(pg.url, { max: 10 });
+await applyMigrations(database.db);
+const demo = pg.embedded && !isProduction(env) ? await seedDemo(database.db, env.DATA_DIR) : null;
+const boss = await startBoss(pg.url, { log, schedule: false });
+const realtime = new RealtimeHub(database.sql);
+await realtime.start();
+const runner = env.RUN_WORKER === '1' ? superviseRunner({ databaseUrl: pg.url, log }) : null;
+
+const services: AppServices = {
+  env,
+  db: database.db,
+  sql: database.sql,
+  keyring,
+  boss,
+  realtime,
+  runnerState: () => runner?.state() ?? { up: false, pid: null, restarts: 0, lastHeartbeatAt: null },
+  sandboxes: {},
+};
+
+const build = (await import(serverBuildPath)) as ServerBuild;
+const server: Server = createHttpApp(services, build, buildDir).listen(env.PORT, env.HOST, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  log(`listening on http://localhost:${port} (Node ${process.version}, ${pg.embedded ? 'embedded Postgres' : 'DATABASE_URL'}) in ${Math.round(performance.now() - startedAt)} ms`);
+  if (demo) {
+    log('Demo log-ins (shown once; also in ' + demoCredentialsFile(env.DATA_DIR) + '):');
+    for (const l of demo) log(`  ${l.role.padEnd(11)} ${l.email.padEnd(22)} ${l.password}`);
+  }
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: shutting down`);
+  const force = setTimeout(() => process.exit(1), 30_000);
+  force.unref();
+  server.close();
+  server.closeAllConnections();
+  await runner?.stop();
+  await realtime.stop().catch(() => {});
+  await boss.stop({ graceful: true, timeout: 5000 }).catch(() => {});
+  await database.close();
+  await pg.stop();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
