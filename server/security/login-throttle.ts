@@ -25,17 +25,18 @@ export async function lockedUntil(db: Db, keys: string[], now = new Date()): Pro
 
 /** Counts one failure against a key; locks it when the window's limit is reached. */
 export async function recordFailure(db: Db, key: string, limit: number, now = new Date()): Promise<void> {
-  const windowStart = new Date(now.getTime() - THROTTLE_WINDOW_MS);
-  const lockUntil = new Date(now.getTime() + LOCK_MS);
+  const at = now.toISOString();
+  const windowStart = new Date(now.getTime() - THROTTLE_WINDOW_MS).toISOString();
+  const lockUntil = new Date(now.getTime() + LOCK_MS).toISOString();
+  const expired = sql`login_throttles.window_started_at < ${windowStart}::timestamptz`;
+  const failures = sql`case when ${expired} then 1 else login_throttles.failures + 1 end`;
   await db.execute(sql`
     insert into login_throttles (key, failures, window_started_at, locked_until)
-    values (${key}, 1, ${now}, ${limit <= 1 ? lockUntil : null})
+    values (${key}, 1, ${at}::timestamptz, ${limit <= 1 ? lockUntil : null}::timestamptz)
     on conflict (key) do update set
-      failures = case when login_throttles.window_started_at < ${windowStart} then 1 else login_throttles.failures + 1 end,
-      window_started_at = case when login_throttles.window_started_at < ${windowStart} then ${now} else login_throttles.window_started_at end,
-      locked_until = case
-        when (case when login_throttles.window_started_at < ${windowStart} then 1 else login_throttles.failures + 1 end) >= ${limit}
-        then ${lockUntil} else login_throttles.locked_until end
+      failures = ${failures},
+      window_started_at = case when ${expired} then ${at}::timestamptz else login_throttles.window_started_at end,
+      locked_until = case when ${failures} >= ${limit} then ${lockUntil}::timestamptz else login_throttles.locked_until end
   `);
 }
 
