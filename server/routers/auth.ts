@@ -20,6 +20,7 @@ export const authRouter = router({
       const result = await logIn(ctx.db, { ...input, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent });
       await ctx.audit({
         action: 'auth.login',
+        actor: { userId: result.ok ? result.userId : null, email: input.email.trim().toLowerCase() },
         outcome: result.ok ? 'success' : 'denied',
         organizationId: result.ok ? result.organizationId : null,
         targetType: 'user',

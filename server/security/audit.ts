@@ -14,6 +14,8 @@ export interface RequestMeta {
 
 export interface AuditEntry {
   action: string;
+  /** Who acted, when not the signed-in user (log-in attempts, system jobs). */
+  actor?: AuditActor;
   organizationId?: string | null;
   targetType?: string | null;
   targetId?: string | null;
@@ -36,7 +38,8 @@ export function redact(value: unknown, depth = 0): unknown {
   return value;
 }
 
-export async function writeAudit(db: Db, actor: AuditActor, meta: RequestMeta | null, entry: AuditEntry): Promise<void> {
+export async function writeAudit(db: Db, defaultActor: AuditActor, meta: RequestMeta | null, entry: AuditEntry): Promise<void> {
+  const actor = entry.actor ?? defaultActor;
   await db.insert(auditLog).values({
     action: entry.action,
     actorUserId: actor.userId,

@@ -51,6 +51,23 @@ describe('platform admin', () => {
     expect(await codeOf(again.caller.auth.login({ email: victim.email, password: TEST_PASSWORD }))).toBe('UNAUTHORIZED');
   });
 
+  it('lists tenants with member counts and users with their tenants, searchable and paged', async () => {
+    const root = await makeUser(database.current, 'super_admin');
+    const tenant = await makeTenant(database.current, { name: 'Countable Ltd' });
+    const a = await makeUser(database.current, 'owner', tenant.id);
+    await makeUser(database.current, 'sales', tenant.id);
+    const { caller } = await callerAs(database.current, root);
+    const tenants = await caller.admin.tenants.list({ search: 'countable', offset: 0, limit: 10 });
+    expect(tenants.total).toBe(1);
+    expect(tenants.items[0]).toMatchObject({ name: 'Countable Ltd', memberCount: 2 });
+    const users = await caller.admin.users.list({ search: a.email, offset: 0, limit: 10 });
+    expect(users.items[0]).toMatchObject({ email: a.email, tenants: 'Countable Ltd (owner)' });
+    const firstPage = await caller.admin.users.list({ offset: 0, limit: 2 });
+    const secondPage = await caller.admin.users.list({ offset: 2, limit: 2 });
+    expect(firstPage.items).toHaveLength(2);
+    expect(secondPage.items.map((u) => u.id)).not.toContain(firstPage.items[0]!.id);
+  });
+
   it('platform staff never reach tenant data procedures', async () => {
     for (const role of ['super_admin', 'admin_lite'] as const) {
       const staff = await makeUser(database.current, role);

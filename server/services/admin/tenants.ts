@@ -1,7 +1,7 @@
 import { asc, count, eq, ilike, or, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { escapeLike } from '../../shared/validation';
-import { memberships, organizations } from '../../../db/schema';
+import { organizations } from '../../../db/schema';
 import type { PlanTier } from '../../shared/plans';
 
 
@@ -19,7 +19,7 @@ export async function listTenants(db: Db, input: { search?: string; offset: numb
       planTier: organizations.planTier,
       status: organizations.status,
       createdAt: organizations.createdAt,
-      memberCount: sql<number>`(select count(*)::int from ${memberships} where ${memberships.organizationId} = ${organizations.id})`,
+      memberCount: sql<number>`(select count(*)::int from memberships m where m.organization_id = "organizations"."id")`,
     })
     .from(organizations)
     .where(where)

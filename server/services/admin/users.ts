@@ -22,7 +22,7 @@ export async function listUsers(db: Db, input: { search?: string; offset: number
       failedLoginCount: users.failedLoginCount,
       createdAt: users.createdAt,
       tenants: sql<string | null>`(select string_agg(o.name || ' (' || m.role || ')', ', ' order by o.name)
-        from ${memberships} m join ${organizations} o on o.id = m.organization_id where m.user_id = ${users.id})`,
+        from memberships m join organizations o on o.id = m.organization_id where m.user_id = "users"."id")`,
     })
     .from(users)
     .where(where)
