@@ -1,9 +1,9 @@
-import { createTenantUserViaApi, expect, submitLogin, test, unique } from './support/fixtures';
+import { createTenantUser, expect, submitLogin, test, unique } from './support/fixtures';
 
 const INVALID = 'Invalid e-mail or password.';
 
 test('ten wrong passwords lock the account; the right one is then refused', async ({ browser, page }) => {
-  const user = await createTenantUserViaApi(browser, { role: 'viewer', prefix: 'lockout' });
+  const user = await createTenantUser(browser, { role: 'viewer', prefix: 'lockout' });
   await page.goto('/login');
   const alert = page.getByRole('alert');
 
@@ -25,7 +25,7 @@ test('ten wrong passwords lock the account; the right one is then refused', asyn
 });
 
 test('an unknown e-mail gets exactly the answer a wrong password gets', async ({ browser, page }) => {
-  const user = await createTenantUserViaApi(browser, { role: 'viewer', prefix: 'enum' });
+  const user = await createTenantUser(browser, { role: 'viewer', prefix: 'enum' });
   await page.goto('/login');
   const alert = page.getByRole('alert');
 

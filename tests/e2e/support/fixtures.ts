@@ -100,20 +100,6 @@ export async function findTenants(request: APIRequestContext, search: string): P
   return res.body!.result!.data.items;
 }
 
-/** The demo tenant's id, looked up as super_admin in a throwaway context. */
-export async function acmeId(browser: Browser): Promise<string> {
-  const context = await newContext(browser);
-  try {
-    const page = await context.newPage();
-    await loginAs(page, 'super_admin');
-    const acme = (await findTenants(page.request, 'acme')).find((t) => t.slug === 'acme');
-    expect(acme, 'tenant acme exists').toBeTruthy();
-    return acme!.id;
-  } finally {
-    await context.close();
-  }
-}
-
 export const TEST_PASSWORD = 'e2e correct horse battery';
 
 /**
@@ -146,36 +132,4 @@ export async function createTenantUser(
     await context.close();
   }
   return { email, password };
-}
-
-/**
- * The same creation as super_admin, through the tRPC mutation the form calls
- * (`admin.users.create`) rather than the /admin/users page, for tests whose subject
- * is not that page.
- */
-export async function createTenantUserViaApi(
-  browser: Browser,
-  options: { role: 'owner' | 'admin' | 'manager' | 'sales' | 'viewer'; tenantSlug?: string; prefix?: string },
-): Promise<{ email: string; password: string; id: string }> {
-  const email = `${options.prefix ?? 'e2e'}-${unique()}@example.test`;
-  const password = TEST_PASSWORD;
-  const context = await newContext(browser);
-  try {
-    const page = await context.newPage();
-    await loginAs(page, 'super_admin');
-    const slug = options.tenantSlug ?? 'acme';
-    const tenant = (await findTenants(page.request, slug)).find((t) => t.slug === slug);
-    expect(tenant, `tenant ${slug} exists`).toBeTruthy();
-    const res = await trpcMutation<{ id: string }>(page.request, 'admin.users.create', {
-      email,
-      name: `E2E ${options.role}`,
-      password,
-      platformRole: 'none',
-      membership: { organizationId: tenant!.id, role: options.role },
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    return { email, password, id: res.body!.result!.data.id };
-  } finally {
-    await context.close();
-  }
 }

@@ -67,6 +67,17 @@ export default async function globalSetup() {
     exited = signal ?? code ?? 'unknown';
   });
 
+  // The log outlives the temp dir: test-results/ is Playwright's (git-ignored) output folder.
+  const keptLog = path.join(root, 'test-results', 'e2e-server.log');
+  const keepLog = () => {
+    try {
+      fs.mkdirSync(path.dirname(keptLog), { recursive: true });
+      fs.copyFileSync(logFile, keptLog);
+    } catch {
+      /* nothing to keep */
+    }
+  };
+
   const teardown = async () => {
     if (isAlive(pid)) {
       process.kill(pid, 'SIGTERM');
@@ -85,6 +96,7 @@ export default async function globalSetup() {
         await waitForExit(pgPid, 10_000);
       }
     }
+    keepLog();
     fs.rmSync(tmp, { recursive: true, force: true });
   };
 
@@ -124,9 +136,9 @@ export default async function globalSetup() {
     const stateFile = path.join(tmp, 'e2e-state.json');
     fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
     process.env[STATE_ENV] = stateFile; // workers inherit the runner's environment
-    console.log(`[e2e] server pid ${pid} at ${baseURL} (Postgres on ${pgPort}); log: ${logFile}`);
+    console.log(`[e2e] server pid ${pid} at ${baseURL} (Postgres on ${pgPort}); its log goes to ${keptLog} at the end`);
   } catch (error) {
-    console.error(`[e2e] server start-up failed; last lines of ${logFile}:\n${tail(logFile)}`);
+    console.error(`[e2e] server start-up failed; last lines of its log (kept in ${keptLog}):\n${tail(logFile)}`);
     await teardown();
     throw error;
   }
