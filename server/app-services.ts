@@ -14,5 +14,6 @@ export interface AppServices {
   realtime: RealtimeHub | null;
   /** Health of the forked job runner, as the supervisor last saw it. */
   runnerState: () => { up: boolean; pid: number | null; restarts: number; lastHeartbeatAt: number | null };
-  sandboxes: Record<string, string>;
+  /** Demo-mode sandbox base URLs by provider; null when no sandbox runs (always in production). */
+  sandboxes: Record<string, string> | null;
 }

@@ -12,6 +12,7 @@ import type { AppServices } from './app-services';
 import { isProduction, readEnv } from './config/env';
 import { createHttpApp } from './http/app';
 import { RealtimeHub } from './realtime/hub';
+import { startDemoSandboxes } from './sandbox/demo';
 import { loadKeyring } from './security/crypto';
 
 /** Start-up order (DESIGN §2): database → migrations → pg-boss → job runner → HTTP. */
@@ -35,6 +36,8 @@ const boss = await startBoss(pg.url, { log, schedule: false });
 const realtime = new RealtimeHub(database.sql);
 await realtime.start();
 const runner = env.RUN_WORKER === '1' ? superviseRunner({ databaseUrl: pg.url, log }) : null;
+const demoMode = !isProduction(env) && (env.DEMO_MODE ? env.DEMO_MODE === '1' : pg.embedded);
+const sandboxes = demoMode ? await startDemoSandboxes() : null;
 
 const services: AppServices = {
   env,
@@ -44,7 +47,7 @@ const services: AppServices = {
   boss,
   realtime,
   runnerState: () => runner?.state() ?? { up: false, pid: null, restarts: 0, lastHeartbeatAt: null },
-  sandboxes: {},
+  sandboxes: sandboxes?.urls ?? null,
 };
 
 const build = (await import(serverBuildPath)) as ServerBuild;
@@ -52,6 +55,7 @@ const server: Server = createHttpApp(services, build, buildDir).listen(env.PORT,
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
   log(`listening on http://localhost:${port} (Node ${process.version}, ${pg.embedded ? 'embedded Postgres' : 'DATABASE_URL'}) in ${Math.round(performance.now() - startedAt)} ms`);
+  if (sandboxes) log(`demo sandboxes: ${Object.entries(sandboxes.urls).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
   if (demo) {
     log('Demo log-ins (shown once; also in ' + demoCredentialsFile(env.DATA_DIR) + '):');
     for (const l of demo) log(`  ${l.role.padEnd(11)} ${l.email.padEnd(22)} ${l.password}`);
@@ -68,6 +72,7 @@ async function shutdown(signal: string) {
   server.close();
   server.closeAllConnections();
   await runner?.stop();
+  await sandboxes?.close();
   await realtime.stop().catch(() => {});
   await boss.stop({ graceful: true, timeout: 5000 }).catch(() => {});
   await database.close();

@@ -13,6 +13,8 @@ const envSchema = z.object({
   EMBEDDED_PG_PORT: z.coerce.number().int().min(0).max(65535).default(5433),
   /** Set to 0 to skip forking the job runner (e.g. a web-only process). */
   RUN_WORKER: z.enum(['0', '1']).default('1'),
+  /** Sandboxes of the external APIs on loopback. Default: on with the embedded database outside production. */
+  DEMO_MODE: z.enum(['0', '1']).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

@@ -24,7 +24,7 @@ export function healthHandler(app: AppServices): RequestHandler {
       runner: { status: runnerStatus, pid: runner.pid, restarts: runner.restarts },
       version,
       node: process.version,
-      sandboxes: app.sandboxes,
+      ...(app.sandboxes ? { sandboxes: app.sandboxes } : {}),
     });
   };
 }

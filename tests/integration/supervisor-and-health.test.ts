@@ -39,8 +39,9 @@ describe('runner supervisor', () => {
 });
 
 describe('/health', () => {
-  async function healthWith(runnerUp: boolean, withBoss: boolean) {
+  async function healthWith(runnerUp: boolean, withBoss: boolean, sandboxes: Record<string, string> | null = null) {
     const services = servicesFor(database.current);
+    services.sandboxes = sandboxes;
     if (withBoss) {
       const boss = await startBoss(database.current.url, { schedule: false });
       cleanups.push(() => boss.stop({ graceful: false, timeout: 2000 }));
@@ -62,6 +63,12 @@ describe('/health', () => {
     expect(status).toBe(200);
     expect(body).toMatchObject({ status: 'ok', db: 'up', queue: 'up', runner: { status: 'up' } });
     expect(body.node).toMatch(/^v24\./);
+    expect(body).not.toHaveProperty('sandboxes');
+  });
+
+  it('lists the demo sandboxes when they run', async () => {
+    const { body } = await healthWith(true, true, { hubspot: 'http://127.0.0.1:4102' });
+    expect(body.sandboxes).toEqual({ hubspot: 'http://127.0.0.1:4102' });
   });
 
   it('answers 503 when the runner or the queue is down', async () => {

@@ -22,7 +22,7 @@ export function servicesFor(database: Database): AppServices {
     boss: null,
     realtime: null,
     runnerState: () => ({ up: true, pid: null, restarts: 0, lastHeartbeatAt: Date.now() }),
-    sandboxes: {},
+    sandboxes: null,
   };
 }
 
