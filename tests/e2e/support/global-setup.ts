@@ -87,6 +87,8 @@ export default async function globalSetup() {
         await waitForExit(pid, 5_000);
       }
     }
+    await sleep(50); // let the 'exit' event land
+    if (exited !== null && exited !== 0) console.warn(`[e2e] the server did not shut down cleanly (exit ${exited}); see ${keptLog}`);
     // After a forced kill, the embedded postmaster may outlive its parent: stop it from its own pid file.
     const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
     if (fs.existsSync(pidFile)) {
