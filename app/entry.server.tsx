@@ -6,6 +6,12 @@ import { isbot } from 'isbot';
 import { renderToPipeableStream } from 'react-dom/server';
 
 const ABORT_DELAY = 5_000;
+
+/** Loader and action errors are logged on the server (the browser gets a generic page). */
+export function handleError(error: unknown, { request }: { request: Request }) {
+  if (request.signal.aborted) return;
+  console.error(`[remix] ${request.method} ${new URL(request.url).pathname}:`, error);
+}
 export const streamTimeout = ABORT_DELAY;
 
 /** Renders with the request's CSP nonce so Remix's inline scripts are allowed and no others. */

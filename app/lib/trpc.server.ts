@@ -14,12 +14,22 @@ export async function callerFor(request: Request, context: AppLoadContext) {
   return { caller: createCaller(ctx), headers, ctx };
 }
 
+/**
+ * Unexpected errors are logged here with the cause and answered with a generic
+ * message: their text can hold SQL and parameters, which never reach the browser.
+ */
+function internalError(error: unknown): Response {
+  console.error('[remix] unexpected error:', error instanceof TRPCError ? (error.cause ?? error) : error);
+  return new Response('Something went wrong on our side. It has been logged.', { status: 500, statusText: 'INTERNAL_SERVER_ERROR' });
+}
+
 /** A TRPCError becomes the matching HTTP status for the route's error boundary. */
 export function toResponse(error: unknown): never {
-  if (error instanceof TRPCError) {
+  if (error instanceof TRPCError && error.code !== 'INTERNAL_SERVER_ERROR') {
     throw new Response(error.message, { status: getHTTPStatusCodeFromError(error), statusText: error.code });
   }
-  throw error;
+  if (error instanceof Response) throw error;
+  throw internalError(error);
 }
 
 export async function orThrowResponse<T>(promise: Promise<T>): Promise<T> {
@@ -35,7 +45,7 @@ export async function formResult<T>(promise: Promise<T>): Promise<{ ok: true; va
   try {
     return { ok: true, value: await promise };
   } catch (error) {
-    if (error instanceof TRPCError) {
+    if (error instanceof TRPCError && error.code !== 'INTERNAL_SERVER_ERROR') {
       const cause = error.cause as { issues?: { path: PropertyKey[]; message: string }[] } | undefined;
       const fieldErrors: Record<string, string[]> = {};
       for (const issue of cause?.issues ?? []) {
@@ -45,6 +55,6 @@ export async function formResult<T>(promise: Promise<T>): Promise<{ ok: true; va
       const message = error.code === 'BAD_REQUEST' && cause?.issues ? 'Please correct the highlighted fields.' : error.message;
       return { ok: false, status: getHTTPStatusCodeFromError(error), message, fieldErrors };
     }
-    throw error;
+    throw internalError(error);
   }
 }
