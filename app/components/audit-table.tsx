@@ -67,7 +67,7 @@ export function AuditTable({ items, nextCursor, csvHref }: { items: AuditRow[]; 
       {items.length === 0 ? (
         <EmptyState title="No audit entries match">Change the filters or clear them to see every entry.</EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white" tabIndex={0} role="region" aria-label="Audit entries">
           <table className="min-w-full text-sm" data-testid="audit-table">
             <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
               <tr>

@@ -31,7 +31,7 @@ export default function Members() {
   return (
     <div className="space-y-4">
       {result ? <Alert tone={result.ok ? 'success' : 'error'}>{result.message}</Alert> : null}
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white" tabIndex={0} role="region" aria-label="Members">
         <table className="min-w-full text-sm">
           <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
             <tr>
