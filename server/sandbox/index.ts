@@ -7,8 +7,12 @@ import { createSandbox, type ProviderName, type SandboxDefinition, type SandboxI
  */
 const definitions: Partial<Record<ProviderName, () => Promise<SandboxDefinition<any>>>> = {
   // one line per provider, e.g.: salesforce: () => import('./salesforce').then((m) => m.definition),
-  hubspot: () => import('./hubspot').then((m) => m.definition),
   salesforce: () => import('./salesforce').then((m) => m.definition),
+  kommo: () => import('./kommo').then((m) => m.definition),
+  radist: () => import('./radist').then((m) => m.definition),
+  gemini: () => import('./gemini').then((m) => m.definition),
+  telegram: () => import('./telegram').then((m) => m.definition),
+  hubspot: () => import('./hubspot').then((m) => m.definition),
 };
 
 export function availableSandboxes(): ProviderName[] {

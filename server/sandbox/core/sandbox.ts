@@ -45,6 +45,11 @@ export interface SandboxDefinition<TStore> {
   revokeRefreshTokens?(store: TStore): number;
   /** A small summary for GET /_sandbox (record counts, token counts...). */
   summary?(store: TStore): Record<string, unknown>;
+  /**
+   * Paths under /_sandbox that this provider answers itself in handle() (outside the
+   * fault layer), e.g. a webhook registry: '/_sandbox/webhooks' also covers its sub-paths.
+   */
+  adminPaths?: string[];
 }
 
 /** Thrown by the fault layer: the Node adapter destroys the socket without answering. */
@@ -123,7 +128,10 @@ export function createSandbox<TStore>(definition: SandboxDefinition<TStore>, opt
 
   const handler = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
-    if (url.pathname === '/_sandbox' || url.pathname.startsWith('/_sandbox/')) return admin(request, url);
+    if (url.pathname === '/_sandbox' || url.pathname.startsWith('/_sandbox/')) {
+      if (definition.adminPaths?.some((p) => url.pathname === p || url.pathname.startsWith(`${p}/`))) return definition.handle(request, ctx);
+      return admin(request, url);
+    }
     const decision = faults.decide();
     const log = (status: number, fault?: string) =>
       requests.add({ at: Date.now(), method: request.method, path: url.pathname, query: url.search, status, fault });
