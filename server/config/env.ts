@@ -1,12 +1,15 @@
 import { z } from 'zod';
 
 /** Every environment variable the server reads, validated once at boot. */
+/** An empty variable counts as unset. */
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
-  DATABASE_URL: z.string().url().optional(),
-  APP_ENCRYPTION_KEY: z.string().min(1).optional(),
+  DATABASE_URL: optional(z.string().url()),
+  APP_ENCRYPTION_KEY: optional(z.string()),
   /** Where the embedded Postgres, the generated key and demo log-ins live. */
   DATA_DIR: z.string().default('.data'),
   /** Port of the embedded Postgres; 0 picks a free one. */
