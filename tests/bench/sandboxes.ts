@@ -10,6 +10,7 @@ import type { ProviderName } from '../../server/sandbox/core/sandbox';
 import type { RunningSandbox } from '../../server/sandbox/index';
 import { PRIVATE_APP_TOKEN } from '../../server/sandbox/hubspot/constants';
 import type { HubSpotStore } from '../../server/sandbox/hubspot/store';
+import type { KommoStore } from '../../server/sandbox/kommo/store';
 import type { SalesforceStore } from '../../server/sandbox/salesforce/store';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -50,6 +51,13 @@ const listCalls: Record<string, { label: string; setup: (sandbox: RunningSandbox
       const store = sb.store as HubSpotStore;
       store.config.rateLimit = { ...store.config.rateLimit, max: 1_000_000 };
       return [`${sb.url}/crm/v3/objects/contacts?limit=10`, { headers: { authorization: `Bearer ${PRIVATE_APP_TOKEN}` } }];
+    },
+  },
+  kommo: {
+    label: 'GET /api/v4/leads?limit=50',
+    setup: (sb) => {
+      (sb.store as KommoStore).limits.enabled = false;
+      return [`${sb.url}/api/v4/leads?limit=50`, { headers: { authorization: 'Bearer kommo-sandbox-long-lived-token' } }];
     },
   },
   salesforce: {
