@@ -1,6 +1,7 @@
 import { adminRouter } from './routers/admin';
 import { auditRouter } from './routers/audit';
 import { authRouter } from './routers/auth';
+import { crmRouter } from './routers/crm';
 import { orgRouter } from './routers/org';
 import { createCallerFactory, router } from './trpc';
 
@@ -9,6 +10,7 @@ export const appRouter = router({
   auth: authRouter,
   org: orgRouter,
   audit: auditRouter,
+  crm: crmRouter,
   admin: adminRouter,
 });
 

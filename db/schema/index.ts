@@ -4,4 +4,5 @@ export * from './memberships';
 export * from './sessions';
 export * from './audit';
 export * from './secrets';
+export * from './crm';
 export * from './relations';

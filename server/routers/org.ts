@@ -1,4 +1,5 @@
 import { TRPCError } from '@trpc/server';
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { timezoneSchema } from '../shared/validation';
 import { tenantRoles } from '../security/rbac';
@@ -13,6 +14,12 @@ import {
 import { notFound, router, tenantProcedure } from '../trpc';
 
 const timezone = timezoneSchema;
+/** ISO 3166 alpha-2; the CRM reads phone numbers without a country code as this country's. */
+const defaultCountry = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine((c) => /^[A-Z]{2}$/.test(c) && isSupportedCountry(c), 'A two-letter country code, e.g. US or DE.');
 
 function settle(change: MemberChange) {
   if (change.ok) return change;
@@ -52,7 +59,14 @@ export const orgRouter = router({
   }),
 
   updateSettings: tenantProcedure('org.settings.manage')
-    .input(z.object({ name: z.string().trim().min(2).max(120), timezone, dayBoundaryHour: z.coerce.number().int().min(0).max(23) }))
+    .input(
+      z.object({
+        name: z.string().trim().min(2).max(120),
+        timezone,
+        dayBoundaryHour: z.coerce.number().int().min(0).max(23),
+        defaultCountry: defaultCountry.optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const change = await updateOrganizationSettings(ctx.db, ctx.tenant.organizationId, input);
       await ctx.audit({ action: 'org.settings.update', targetType: 'organization', targetId: ctx.tenant.organizationId, details: change });

@@ -23,6 +23,13 @@ export const tenantPermissions = {
   'members.manage': [O, A],
   'org.settings.manage': [O, A],
   'crm.access': [O, A, M, S],
+  // the native CRM (decision 005): sales read and change only the leads assigned to them;
+  // crm.manage_all widens that to every lead of the tenant and allows bulk changes and merges
+  'crm.read': [O, A, M, S],
+  'crm.write': [O, A, M, S],
+  'crm.manage_all': [O, A, M],
+  'crm.stages.manage': [O, A],
+  'crm.custom_fields.manage': [O, A],
   'integrations.manage': [O, A],
   'reports.read': [O, A, M, V],
   'audit.read': [O, A],

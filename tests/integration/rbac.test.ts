@@ -69,11 +69,86 @@ describe('every procedure, called as each of the 7 roles', () => {
   }
 });
 
+/** One of each CRM row in the caller's tenant, made through the API. */
+async function crmRowsOf(owner: { id: string; organizationId: string | null }) {
+  const { caller } = await callerAs(database.current, owner);
+  const [stage, otherStage] = await caller.crm.stages.list();
+  const lead = await caller.crm.leads.create({ name: 'A lead', email: 'a-lead@example.test' });
+  const otherLead = await caller.crm.leads.create({ name: 'Another A lead' });
+  if (lead.status !== 'saved' || otherLead.status !== 'saved') throw new Error('lead');
+  const account = await caller.crm.accounts.create({ name: 'A account' });
+  const otherAccount = await caller.crm.accounts.create({ name: 'Another A account' });
+  const contact = await caller.crm.contacts.create({ firstName: 'A', lastName: 'Contact', accountId: account.id });
+  const otherContact = await caller.crm.contacts.create({ firstName: 'Another', lastName: 'Contact' });
+  if (contact.status !== 'saved' || otherContact.status !== 'saved') throw new Error('contact');
+  const activity = await caller.crm.activities.create({ leadId: lead.lead.id, kind: 'call', title: 'A call' });
+  const field = await caller.crm.customFields.create({ entity: 'lead', key: 'budget', label: 'Budget', type: 'number' });
+  return {
+    leadId: lead.lead.id,
+    otherLeadId: otherLead.lead.id,
+    accountId: account.id,
+    otherAccountId: otherAccount.id,
+    contactId: contact.contact.id,
+    otherContactId: otherContact.contact.id,
+    stageId: stage!.id,
+    otherStageId: otherStage!.id,
+    activityId: activity.id,
+    customFieldId: field.id,
+  };
+}
+
 describe('tenant isolation', () => {
+  /** Rows of tenant A that the id-taking procedures are called against (or random ids: "missing"). */
+  const rowKeys = [
+    'membershipId',
+    'userId',
+    'leadId',
+    'otherLeadId',
+    'accountId',
+    'otherAccountId',
+    'contactId',
+    'otherContactId',
+    'stageId',
+    'otherStageId',
+    'activityId',
+    'customFieldId',
+  ] as const;
+  type RowIds = Record<(typeof rowKeys)[number], string>;
+  const randomIds = () => Object.fromEntries(rowKeys.map((k) => [k, randomUUID()])) as RowIds;
+
   /** Tenant procedures that take an id, with how to call them against a row of tenant A. */
-  const idCalls: Record<string, (ids: { membershipId: string }) => unknown> = {
+  const idCalls: Record<string, (ids: RowIds) => unknown> = {
     'org.members.updateRole': ({ membershipId }) => ({ membershipId, role: 'viewer' }),
     'org.members.remove': ({ membershipId }) => ({ membershipId }),
+    'crm.leads.byId': ({ leadId }) => ({ id: leadId }),
+    'crm.leads.history': ({ leadId }) => ({ id: leadId }),
+    'crm.leads.create': ({ stageId }) => ({ name: 'Intruder', stageId }),
+    'crm.leads.update': ({ leadId }) => ({ id: leadId, name: 'Hijacked' }),
+    'crm.leads.delete': ({ leadId }) => ({ id: leadId }),
+    'crm.leads.assign': ({ leadId }) => ({ id: leadId, assignedTo: null }),
+    'crm.leads.bulkSetStage': ({ leadId, stageId }) => ({ ids: [leadId], stageId }),
+    'crm.leads.merge': ({ leadId, otherLeadId }) => ({ survivorId: leadId, mergedId: otherLeadId }),
+    'crm.leads.convert': ({ leadId }) => ({ id: leadId }),
+    'crm.accounts.byId': ({ accountId }) => ({ id: accountId }),
+    'crm.accounts.history': ({ accountId }) => ({ id: accountId }),
+    'crm.accounts.create': ({ userId }) => ({ name: 'Intruder Inc', ownerId: userId }),
+    'crm.accounts.update': ({ accountId }) => ({ id: accountId, name: 'Hijacked' }),
+    'crm.accounts.delete': ({ accountId }) => ({ id: accountId }),
+    'crm.accounts.merge': ({ accountId, otherAccountId }) => ({ survivorId: accountId, mergedId: otherAccountId }),
+    'crm.contacts.byId': ({ contactId }) => ({ id: contactId }),
+    'crm.contacts.history': ({ contactId }) => ({ id: contactId }),
+    'crm.contacts.create': ({ accountId }) => ({ firstName: 'Intruder', accountId }),
+    'crm.contacts.update': ({ contactId }) => ({ id: contactId, firstName: 'Hijacked' }),
+    'crm.contacts.delete': ({ contactId }) => ({ id: contactId }),
+    'crm.contacts.merge': ({ contactId, otherContactId }) => ({ survivorId: contactId, mergedId: otherContactId }),
+    'crm.stages.update': ({ stageId }) => ({ id: stageId, name: 'Hijacked' }),
+    'crm.stages.delete': ({ stageId, otherStageId }) => ({ id: stageId, moveToStageId: otherStageId }),
+    'crm.activities.list': ({ leadId }) => ({ leadId }),
+    'crm.activities.create': ({ leadId }) => ({ leadId, kind: 'note', title: 'Intruder note' }),
+    'crm.activities.update': ({ activityId }) => ({ id: activityId, title: 'Hijacked' }),
+    'crm.activities.delete': ({ activityId }) => ({ id: activityId }),
+    'crm.customFields.update': ({ customFieldId }) => ({ id: customFieldId, label: 'Hijacked' }),
+    'crm.customFields.delete': ({ customFieldId }) => ({ id: customFieldId }),
   };
 
   it('knows every tenant procedure that takes an id', () => {
@@ -92,13 +167,28 @@ describe('tenant isolation', () => {
     const aSales = await makeUser(database.current, 'sales', a.id);
     const bOwner = await makeUser(database.current, 'owner', b.id);
     const [aMembership] = await database.current.db.select().from(memberships).where(eq(memberships.userId, aSales.id));
+    const aRows = await crmRowsOf(aOwner);
+    const aIds: RowIds = { membershipId: aMembership!.id, userId: aSales.id, ...aRows };
     const { caller } = await callerAs(database.current, bOwner);
     for (const [path, input] of Object.entries(idCalls)) {
-      expect(await outcome(call(caller, path, input({ membershipId: aMembership!.id })))).toBe('NOT_FOUND');
-      expect(await outcome(call(caller, path, input({ membershipId: randomUUID() })))).toBe('NOT_FOUND');
+      expect(await outcome(call(caller, path, input(aIds))), `${path} with tenant A's ids`).toBe('NOT_FOUND');
+      expect(await outcome(call(caller, path, input(randomIds()))), `${path} with missing ids`).toBe('NOT_FOUND');
     }
     const [after] = await database.current.db.select().from(memberships).where(eq(memberships.id, aMembership!.id));
     expect(after?.role).toBe('sales');
+    const { caller: aReader } = await callerAs(database.current, aOwner);
+    const aLead = (await call(aReader, 'crm.leads.byId', { id: aRows.leadId })) as { name: string; status: string; stageId: string };
+    expect(aLead).toMatchObject({ name: 'A lead', status: 'new', stageId: aRows.stageId });
+    expect(await outcome(call(aReader, 'crm.accounts.byId', { id: aRows.otherAccountId }))).toBe('OK');
+    expect(await outcome(call(aReader, 'crm.contacts.byId', { id: aRows.otherContactId }))).toBe('OK');
+    expect(((await call(aReader, 'crm.stages.list', undefined)) as { id: string }[]).map((s) => s.id)).toContain(aRows.stageId);
+    expect(((await call(aReader, 'crm.customFields.list', undefined)) as { label: string }[]).map((f) => f.label)).toEqual(['Budget']);
+    const timeline = (await call(aReader, 'crm.activities.list', { leadId: aRows.leadId })) as { items: { title: string }[] };
+    expect(timeline.items.map((i) => i.title)).toContain('A call');
+    const bLeads = (await call(caller, 'crm.leads.list', { stageIds: [aRows.stageId] })) as { items: unknown[]; total: number };
+    expect(bLeads.total).toBe(0);
+    expect(((await call(caller, 'crm.leads.list', {})) as { items: { name: string }[] }).items.map((l) => l.name)).not.toContain('A lead');
+    expect(await outcome(call(caller, 'crm.leads.bulkAssign', { ids: [aRows.leadId], assignedTo: null }))).toBe('NOT_FOUND');
 
     // lists never show the other tenant's rows
     const bMembers = (await call(caller, 'org.members.list', undefined)) as { email: string }[];

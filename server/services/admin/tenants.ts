@@ -3,6 +3,7 @@ import type { Db } from '../../../db/client';
 import { escapeLike } from '../../shared/validation';
 import { organizations } from '../../../db/schema';
 import type { PlanTier } from '../../shared/plans';
+import { createDefaultStages } from '../crm/stages';
 
 
 
@@ -30,11 +31,19 @@ export async function listTenants(db: Db, input: { search?: string; offset: numb
   return { items, total: total?.n ?? 0 };
 }
 
-export async function createTenant(db: Db, input: { name: string; slug: string; planTier: PlanTier; timezone: string }) {
+/** The tenant and its five default lead stages, in one transaction. */
+export async function createTenant(
+  db: Db,
+  input: { name: string; slug: string; planTier: PlanTier; timezone: string; defaultCountry?: string },
+) {
   const [existing] = await db.select({ id: organizations.id }).from(organizations).where(eq(organizations.slug, input.slug));
   if (existing) return { ok: false as const, reason: 'slug-taken' as const };
-  const [row] = await db.insert(organizations).values(input).returning({ id: organizations.id });
-  return { ok: true as const, id: row!.id };
+  const id = await db.transaction(async (tx) => {
+    const [row] = await tx.insert(organizations).values(input).returning({ id: organizations.id });
+    await createDefaultStages(tx, row!.id);
+    return row!.id;
+  });
+  return { ok: true as const, id };
 }
 
 export async function setTenantStatus(db: Db, id: string, status: 'active' | 'disabled') {

@@ -11,6 +11,7 @@ export async function organizationOverview(db: Db, organizationId: string) {
       planTier: organizations.planTier,
       timezone: organizations.timezone,
       dayBoundaryHour: organizations.dayBoundaryHour,
+      defaultCountry: organizations.defaultCountry,
     })
     .from(organizations)
     .where(eq(organizations.id, organizationId));
@@ -74,10 +75,15 @@ export async function removeMember(db: Db, organizationId: string, membershipId:
 export async function updateOrganizationSettings(
   db: Db,
   organizationId: string,
-  input: { name: string; timezone: string; dayBoundaryHour: number },
+  input: { name: string; timezone: string; dayBoundaryHour: number; defaultCountry?: string },
 ) {
   const [before] = await db
-    .select({ name: organizations.name, timezone: organizations.timezone, dayBoundaryHour: organizations.dayBoundaryHour })
+    .select({
+      name: organizations.name,
+      timezone: organizations.timezone,
+      dayBoundaryHour: organizations.dayBoundaryHour,
+      defaultCountry: organizations.defaultCountry,
+    })
     .from(organizations)
     .where(eq(organizations.id, organizationId));
   await db.update(organizations).set({ ...input, updatedAt: new Date() }).where(eq(organizations.id, organizationId));
