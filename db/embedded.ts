@@ -103,7 +103,10 @@ export async function startEmbeddedPostgres(options: {
     password: PASSWORD,
     persistent: true,
     createPostgresUser: true,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    // Unicode-aware case mapping and character classes with C sort order: with plain
+    // --locale=C, lower('ИВАН') stays upper case and pg_trgm finds no trigrams in
+    // Cyrillic names, so ILIKE search falls back to scanning every row.
+    initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'],
     onLog: (m) => {
       logs.push(String(m));

@@ -84,7 +84,9 @@ export function leadFilterCondition(actor: CrmActor, filter: LeadFilter, country
     // a term of digits and phone punctuation is a phone number; anything else is text
     const phone = phoneCondition(q, country);
     const term = `%${escapeLike(q)}%`;
-    conditions.push(phone ?? or(ilike(leads.name, term), ilike(leads.email, term), ilike(leads.company, term)));
+    // a term with @ is (part of) an e-mail address: only the e-mail column can match it
+    const text = q.includes('@') ? ilike(leads.email, term) : or(ilike(leads.name, term), ilike(leads.email, term), ilike(leads.company, term));
+    conditions.push(phone ?? text);
   }
   if (filter.stageIds?.length) conditions.push(inArray(leads.stageId, filter.stageIds));
   if (filter.statuses?.length) conditions.push(inArray(leads.status, filter.statuses));
@@ -104,7 +106,8 @@ function ordering(sort: LeadSort) {
   return sort.direction === 'asc' ? [asc(expr), asc(leads.id)] : [desc(expr), desc(leads.id)];
 }
 
-export const LEAD_TOTAL_CAP = 10_000;
+/** Totals beyond this show as "1,000+": counting every match of a broad term costs more than the page. */
+export const LEAD_TOTAL_CAP = 1_000;
 
 /**
  * Keyset pagination on (sort value, id): `cursor` is the id of the last lead of the
@@ -120,7 +123,7 @@ export async function listLeads(db: Executor, actor: CrmActor, filter: LeadFilte
     const op = sql.raw(sort.direction === 'asc' ? '>' : '<');
     keyset = sql`(${expr(leads)}, ${leads.id}) ${op} (select ${expr(c)}, ${c.id} from ${leads} ${sql.identifier('cursor_lead')} where ${c.id} = ${page.cursor} and ${c.organizationId} = ${actor.organizationId})`;
   }
-  const rows = await db
+  const pageQuery = db
     .select(leadView)
     .from(leads)
     .leftJoin(leadStages, eq(leadStages.id, leads.stageId))
@@ -128,17 +131,18 @@ export async function listLeads(db: Executor, actor: CrmActor, filter: LeadFilte
     .where(and(where, keyset))
     .orderBy(...ordering(sort))
     .limit(page.limit + 1);
+  // count (up to the cap) beside the page query rather than after it
+  const countQuery = page.cursor
+    ? Promise.resolve(null)
+    : db
+        .select({ n: count() })
+        .from(db.select({ one: sql`1` }).from(leads).where(where).limit(LEAD_TOTAL_CAP + 1).as('matches'))
+        .then(([row]) => row?.n ?? 0);
+  const [rows, matched] = await Promise.all([pageQuery, countQuery]);
   const items = rows.slice(0, page.limit);
   const nextCursor = rows.length > page.limit ? items[items.length - 1]!.id : null;
-  let total: number | null = null;
-  let totalCapped = false;
-  if (!page.cursor) {
-    // counting a broad match on a large tenant costs more than the page itself: stop at the cap ("10,000+")
-    const matches = db.select({ one: sql`1` }).from(leads).where(where).limit(LEAD_TOTAL_CAP + 1).as('matches');
-    const [row] = await db.select({ n: count() }).from(matches);
-    totalCapped = (row?.n ?? 0) > LEAD_TOTAL_CAP;
-    total = Math.min(row?.n ?? 0, LEAD_TOTAL_CAP);
-  }
+  const total = matched === null ? null : Math.min(matched, LEAD_TOTAL_CAP);
+  const totalCapped = matched !== null && matched > LEAD_TOTAL_CAP;
   return { items, nextCursor, total, totalCapped };
 }
 
