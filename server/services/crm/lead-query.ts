@@ -85,7 +85,11 @@ export function leadFilterCondition(actor: CrmActor, filter: LeadFilter, country
     const phone = phoneCondition(q, country);
     const term = `%${escapeLike(q)}%`;
     // a term with @ is (part of) an e-mail address: only the e-mail column can match it
-    const text = q.includes('@') ? ilike(leads.email, term) : or(ilike(leads.name, term), ilike(leads.email, term), ilike(leads.company, term));
+    // Each column's trigram index answers its own ILIKE; the union of their ids keeps the
+    // planner from trading them for a scan of the tenant (it cannot estimate ILIKE).
+    const text = q.includes('@')
+      ? ilike(leads.email, term)
+      : sql`${leads.id} in (select m.id from leads m where m.name ilike ${term} union select m.id from leads m where m.email ilike ${term} union select m.id from leads m where m.company ilike ${term})`;
     conditions.push(phone ?? text);
   }
   if (filter.stageIds?.length) conditions.push(inArray(leads.stageId, filter.stageIds));
@@ -123,22 +127,25 @@ export async function listLeads(db: Executor, actor: CrmActor, filter: LeadFilte
     const op = sql.raw(sort.direction === 'asc' ? '>' : '<');
     keyset = sql`(${expr(leads)}, ${leads.id}) ${op} (select ${expr(c)}, ${c.id} from ${leads} ${sql.identifier('cursor_lead')} where ${c.id} = ${page.cursor} and ${c.organizationId} = ${actor.organizationId})`;
   }
-  const pageQuery = db
-    .select(leadView)
-    .from(leads)
-    .leftJoin(leadStages, eq(leadStages.id, leads.stageId))
-    .leftJoin(users, eq(users.id, leads.assignedTo))
-    .where(and(where, keyset))
-    .orderBy(...ordering(sort))
-    .limit(page.limit + 1);
-  // count (up to the cap) beside the page query rather than after it
-  const countQuery = page.cursor
-    ? Promise.resolve(null)
-    : db
-        .select({ n: count() })
-        .from(db.select({ one: sql`1` }).from(leads).where(where).limit(LEAD_TOTAL_CAP + 1).as('matches'))
-        .then(([row]) => row?.n ?? 0);
-  const [rows, matched] = await Promise.all([pageQuery, countQuery]);
+  const run = async (tx: Executor) => {
+    const pageQuery = tx
+      .select(leadView)
+      .from(leads)
+      .leftJoin(leadStages, eq(leadStages.id, leads.stageId))
+      .leftJoin(users, eq(users.id, leads.assignedTo))
+      .where(and(where, keyset))
+      .orderBy(...ordering(sort))
+      .limit(page.limit + 1);
+    // count (up to the cap) beside the page query rather than after it
+    const countQuery = page.cursor
+      ? Promise.resolve(null)
+      : tx
+          .select({ n: count() })
+          .from(tx.select({ one: sql`1` }).from(leads).where(where).limit(LEAD_TOTAL_CAP + 1).as('matches'))
+          .then(([row]) => row?.n ?? 0);
+    return Promise.all([pageQuery, countQuery]);
+  };
+  const [rows, matched] = await run(db);
   const items = rows.slice(0, page.limit);
   const nextCursor = rows.length > page.limit ? items[items.length - 1]!.id : null;
   const total = matched === null ? null : Math.min(matched, LEAD_TOTAL_CAP);
