@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { count } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import type { Db } from './client';
-import { users } from './schema';
+import { connections, memberships, organizations, users } from './schema';
+import type { Env } from '../server/config/env';
+import { providerSetup } from '../server/providers/registry';
+import { syncProviders } from '../server/shared/sync';
 import { createTenant } from '../server/services/admin/tenants';
 import { createUser } from '../server/services/admin/users';
 import { writeAudit } from '../server/security/audit';
@@ -59,3 +62,44 @@ export async function seedDemo(db: Db, dataDir: string): Promise<DemoLogin[] | n
 }
 
 export const demoCredentialsFile = (dataDir: string) => path.join(dataDir, 'demo-credentials.txt');
+
+/**
+ * Demo mode: the demo tenant "Acme" gets one Salesforce and one HubSpot connection in
+ * `pending_auth`, pointing at the running sandboxes, so "Authorize" is one click away. Runs
+ * at every demo start (after the sandboxes are up, server/main.ts): it creates them once,
+ * and re-points connections still waiting for consent when a sandbox port changed.
+ */
+export async function seedDemoConnections(db: Db, sandboxes: Record<string, string>): Promise<number> {
+  const [acme] = await db.select({ id: organizations.id }).from(organizations).where(eq(organizations.slug, 'acme'));
+  if (!acme) return 0;
+  const [owner] = await db
+    .select({ id: memberships.userId })
+    .from(memberships)
+    .where(and(eq(memberships.organizationId, acme.id), eq(memberships.role, 'owner')))
+    .limit(1);
+  const existing = await db.select().from(connections).where(eq(connections.organizationId, acme.id));
+  let created = 0;
+  for (const provider of syncProviders) {
+    if (!sandboxes[provider]) continue;
+    const setup = providerSetup(provider, { env: { NODE_ENV: 'development' } as Env, sandboxes });
+    const mine = existing.filter((c) => c.provider === provider && c.usesSandbox);
+    if (mine.length === 0 && existing.length === 0) {
+      await db.insert(connections).values({
+        organizationId: acme.id,
+        provider,
+        status: 'pending_auth',
+        authUrl: setup.authUrl,
+        instanceUrl: setup.apiBaseUrl,
+        usesSandbox: true,
+        frequency: 'hourly',
+        createdBy: owner?.id ?? null,
+      });
+      created += 1;
+      continue;
+    }
+    for (const c of mine.filter((c) => c.status === 'pending_auth' && c.authUrl !== setup.authUrl)) {
+      await db.update(connections).set({ authUrl: setup.authUrl, instanceUrl: setup.apiBaseUrl, updatedAt: new Date() }).where(eq(connections.id, c.id));
+    }
+  }
+  return created;
+}

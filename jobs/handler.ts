@@ -1,11 +1,17 @@
 import type { PgBoss } from 'pg-boss';
 import type { Database } from '../db/client';
+import type { Env } from '../server/config/env';
+import type { Keyring } from '../server/security/crypto';
 import { queues, type QueueKey } from './queues';
 import type { z } from 'zod';
 
 export interface JobContext {
   database: Database;
   log: (line: string) => void;
+  env: Env;
+  keyring: Keyring;
+  /** For handlers that enqueue other jobs (the sync ticker). */
+  boss: PgBoss;
 }
 
 export type JobHandler<K extends QueueKey> = (
@@ -20,7 +26,8 @@ export type JobHandler<K extends QueueKey> = (
  */
 export async function registerHandler<K extends QueueKey>(boss: PgBoss, key: K, handler: JobHandler<K>, ctx: JobContext) {
   const queue = queues[key];
-  return boss.work<unknown>(queue.name, { batchSize: 1, pollingIntervalSeconds: 2 }, async (jobs) => {
+  const extra = 'work' in queue ? queue.work : {};
+  return boss.work<unknown>(queue.name, { batchSize: 1, pollingIntervalSeconds: 2, ...extra }, async (jobs) => {
     const results: unknown[] = [];
     for (const job of jobs) {
       const parsed = queue.payload.safeParse(job.data ?? {});

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { connectDatabase } from '../db/client';
 import { resolveDatabaseUrl } from '../db/database-url';
 import { applyMigrations } from '../db/migrate';
-import { demoCredentialsFile, seedDemo } from '../db/seed';
+import { demoCredentialsFile, seedDemo, seedDemoConnections } from '../db/seed';
 import { startBoss } from '../jobs/boss';
 import { superviseRunner } from '../jobs/supervisor';
 import type { AppServices } from './app-services';
@@ -38,6 +38,8 @@ await realtime.start();
 const runner = env.RUN_WORKER === '1' ? superviseRunner({ databaseUrl: pg.url, log }) : null;
 const demoMode = !isProduction(env) && (env.DEMO_MODE ? env.DEMO_MODE === '1' : pg.embedded);
 const sandboxes = demoMode ? await startDemoSandboxes() : null;
+// the demo tenant's CRM connections point at the sandboxes, so they are seeded once those listen
+if (sandboxes && pg.embedded) await seedDemoConnections(database.db, sandboxes.urls);
 
 const services: AppServices = {
   env,

@@ -1,8 +1,14 @@
 import { adminRouter } from './routers/admin';
 import { auditRouter } from './routers/audit';
 import { authRouter } from './routers/auth';
+import { conflictsRouter } from './routers/conflicts';
+import { connectionsRouter } from './routers/connections';
 import { crmRouter } from './routers/crm';
+import { kommoAdminRouter, kommoRouter } from './routers/kommo';
+import { mappingsRouter } from './routers/mappings';
 import { orgRouter } from './routers/org';
+import { reportsRouter } from './routers/reports';
+import { syncRouter } from './routers/sync';
 import { createCallerFactory, router } from './trpc';
 
 /** Every router, listed by hand. */
@@ -12,6 +18,13 @@ export const appRouter = router({
   audit: auditRouter,
   crm: crmRouter,
   admin: adminRouter,
+  connections: connectionsRouter,
+  mappings: mappingsRouter,
+  sync: syncRouter,
+  conflicts: conflictsRouter,
+  kommo: kommoRouter,
+  kommoAdmin: kommoAdminRouter,
+  reports: reportsRouter,
 });
 
 export type AppRouter = typeof appRouter;

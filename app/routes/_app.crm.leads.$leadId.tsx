@@ -10,6 +10,7 @@ import { formatAmount, formatDateTime, humanize, isUuid, personName, statusStyle
 import { Notice } from '~/components/crm/notice';
 import { assignableMembers, crmSession, customFieldDefs, stageOptions } from '~/components/crm/session.server';
 import { ActivityForm, Timeline } from '~/components/crm/timeline';
+import { SyncToKommo } from '~/components/kommo/sync-to-kommo';
 import { Alert } from '~/components/ui/alert';
 import { Button } from '~/components/ui/button';
 import { formResult, orThrowResponse } from '~/lib/trpc.server';
@@ -280,6 +281,8 @@ export default function LeadDetail() {
                 </Button>
               </Form>
             ) : null}
+
+            <SyncToKommo profileType="lead" profileId={lead.id} />
 
             {!isConverted ? (
               <div className="space-y-2 rounded-lg border border-slate-200 bg-white p-4">

@@ -1,19 +1,13 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { EmptyState, PageHeader } from '~/components/ui/alert';
+import type { LoaderFunctionArgs } from '@remix-run/node';
+import { Outlet } from '@remix-run/react';
 import { sectionLoader } from '~/lib/section.server';
 
+/** The Reports section: the list, a report, a run. Readers are owners, admins, managers and viewers. */
 export async function loader(args: LoaderFunctionArgs) {
   await sectionLoader('reports.read')(args);
   return null;
 }
 
-export default function ReportsPage() {
-  return (
-    <>
-      <PageHeader title="Reports" />
-      <EmptyState title="No reports yet">AI reports on your sales dialogs will be listed here.</EmptyState>
-    </>
-  );
+export default function ReportsLayout() {
+  return <Outlet />;
 }
-
-export const meta: MetaFunction = () => [{ title: 'Reports · CRM Hub' }];

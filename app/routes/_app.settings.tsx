@@ -13,6 +13,7 @@ const tabs = [
   { to: '/settings/members', label: 'Members', end: false },
   { to: '/settings/stages', label: 'Stages', end: false },
   { to: '/settings/fields', label: 'Custom fields', end: false },
+  { to: '/settings/reports', label: 'Reports', end: false },
   { to: '/settings/audit', label: 'Audit log', end: false },
 ];
 

@@ -6,3 +6,6 @@ export * from './audit';
 export * from './secrets';
 export * from './crm';
 export * from './relations';
+export * from './sync';
+export * from './kommo';
+export * from './reports';

@@ -19,6 +19,18 @@ const envSchema = z.object({
   /** Sandboxes of the external APIs on loopback. Default: on with the embedded database outside production. */
   DEMO_MODE: z.enum(['0', '1']).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /**
+   * The app's public origin (https://crm.example.com). OAuth redirect URIs are built from it
+   * and never from a request's Host header. Default outside production: http://localhost:PORT.
+   */
+  APP_URL: optional(z.string().url()),
+  /** CRM connected apps (decision 006). Unset outside production: the demo sandboxes' fixed apps. */
+  SALESFORCE_CLIENT_ID: optional(z.string()),
+  SALESFORCE_CLIENT_SECRET: optional(z.string()),
+  /** https://login.salesforce.com, https://test.salesforce.com or a My Domain login URL. */
+  SALESFORCE_LOGIN_URL: optional(z.string().url()),
+  HUBSPOT_CLIENT_ID: optional(z.string()),
+  HUBSPOT_CLIENT_SECRET: optional(z.string()),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -30,8 +30,23 @@ export const tenantPermissions = {
   'crm.manage_all': [O, A, M],
   'crm.stages.manage': [O, A],
   'crm.custom_fields.manage': [O, A],
+  // CRM connections (decision 006): owners and admins connect, configure, map, sync and resolve;
+  // managers see connections, runs and conflicts
   'integrations.manage': [O, A],
+  // Kommo (decision 007): the inbound mirror page, the manual one-lead "Sync to Kommo"
+  // (sales only for their own leads, enforced by the CRM's visibility rule), the admin's
+  // view of outbound activity, and the tenant owner's approval of a bulk exception
+  'kommo.read': [O, A, M],
+  'kommo.sync': [O, A, S],
+  'kommo.activity.read': [O, A],
+  'kommo.bulk.approve': [O],
+  'integrations.read': [O, A, M],
+  // AI sales reports (decision 008): read, comment and ask follow-ups; force or resume a
+  // run; the settings wizard (integration secrets, prompt, schedule)
   'reports.read': [O, A, M, V],
+  'reports.discuss': [O, A, M, V],
+  'reports.run': [O, A, M],
+  'reports.settings': [O, A],
   'audit.read': [O, A],
   'realtime.subscribe': [O, A, M, S, V],
 } as const satisfies Record<string, readonly TenantRole[]>;
@@ -44,6 +59,8 @@ export const platformPermissions = {
   'platform.users.write': ['super_admin', 'admin_lite'],
   'platform.users.delete': ['super_admin'],
   'platform.audit.read': ['super_admin', 'admin_lite'],
+  /** The platform half of a Kommo bulk exception's two approvals (decision 007). */
+  'platform.kommo.bulk.approve': ['super_admin'],
 } as const satisfies Record<string, readonly PlatformRole[]>;
 
 export type TenantPermission = keyof typeof tenantPermissions;
@@ -73,6 +90,7 @@ export const navigation = [
   { label: 'Overview', href: '/', permission: 'overview.read' },
   { label: 'CRM', href: '/crm', permission: 'crm.access' },
   { label: 'Integrations', href: '/integrations', permission: 'integrations.manage' },
+  { label: 'Kommo', href: '/kommo', permission: 'kommo.read' },
   { label: 'Reports', href: '/reports', permission: 'reports.read' },
   { label: 'Settings', href: '/settings', permission: 'org.settings.manage' },
 ] as const satisfies readonly { label: string; href: string; permission: TenantPermission }[];

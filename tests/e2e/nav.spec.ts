@@ -3,14 +3,14 @@ import type { DemoRole } from './support/state';
 
 /** What each role's main navigation must show, in order (server/security/rbac.ts). */
 const tenantNav: Record<'owner' | 'admin' | 'manager' | 'sales' | 'viewer', string[]> = {
-  owner: ['Overview', 'CRM', 'Integrations', 'Reports', 'Settings'],
-  admin: ['Overview', 'CRM', 'Integrations', 'Reports', 'Settings'],
-  manager: ['Overview', 'CRM', 'Reports'],
+  owner: ['Overview', 'CRM', 'Integrations', 'Kommo', 'Reports', 'Settings'],
+  admin: ['Overview', 'CRM', 'Integrations', 'Kommo', 'Reports', 'Settings'],
+  manager: ['Overview', 'CRM', 'Kommo', 'Reports'],
   sales: ['Overview', 'CRM'],
   viewer: ['Overview', 'Reports'],
 };
 
-const sections: Record<string, string> = { CRM: '/crm', Integrations: '/integrations', Reports: '/reports', Settings: '/settings' };
+const sections: Record<string, string> = { CRM: '/crm', Integrations: '/integrations', Kommo: '/kommo', Reports: '/reports', Settings: '/settings' };
 
 const mainNavLinks = (page: import('@playwright/test').Page) => page.getByRole('navigation', { name: 'Main' }).getByRole('link');
 

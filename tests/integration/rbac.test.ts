@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { memberships } from '../../db/schema';
+import { connections, fieldMappings, memberships, recordLinks, reportComments, reportRuns, reports, syncConflicts, syncRuns } from '../../db/schema';
 import { appRouter } from '../../server/root';
 import { allRoles, roleCan, tenantPermissions, platformPermissions, type Permission, type Role } from '../../server/security/rbac';
 import type { ProcedureMeta } from '../../server/trpc';
@@ -94,7 +94,35 @@ async function crmRowsOf(owner: { id: string; organizationId: string | null }) {
     otherStageId: otherStage!.id,
     activityId: activity.id,
     customFieldId: field.id,
+    ...(await syncRowsOf(owner.organizationId!, contact.contact.id)),
+    ...(await reportRowsOf(owner.organizationId!, owner.id)),
   };
+}
+
+/** A report with a run and a comment in a tenant, written directly (no providers needed). */
+async function reportRowsOf(organizationId: string, userId: string) {
+  const db = database.current.db;
+  const [report] = await db
+    .insert(reports)
+    .values({ organizationId, type: 'manual', periodStart: new Date(Date.UTC(2026, 9, 1)), periodEnd: new Date(Date.UTC(2026, 9, 2)), timeZone: 'UTC', status: 'published', analysis: 'unavailable' })
+    .returning();
+  const [run] = await db.insert(reportRuns).values({ organizationId, reportId: report!.id, trigger: 'manual', status: 'failed', currentStep: 3 }).returning();
+  const [comment] = await db.insert(reportComments).values({ organizationId, reportId: report!.id, authorId: userId, body: 'A comment' }).returning();
+  return { reportId: report!.id, reportRunId: run!.id, reportCommentId: comment!.id };
+}
+
+/** One of each sync row (connection, mapping, run, conflict) in a tenant, written directly: no CRM is needed to hold them. */
+async function syncRowsOf(organizationId: string, contactId: string) {
+  const db = database.current.db;
+  const [connection] = await db.insert(connections).values({ organizationId, provider: 'salesforce', status: 'connected', authUrl: 'http://127.0.0.1:9', usesSandbox: true }).returning();
+  const [mapping] = await db.insert(fieldMappings).values({ organizationId, connectionId: connection!.id, entity: 'contact', appField: 'email', remoteField: 'Email' }).returning();
+  const [run] = await db.insert(syncRuns).values({ organizationId, connectionId: connection!.id, trigger: 'manual', direction: 'bidirectional', entity: 'contact', status: 'partial' }).returning();
+  const [link] = await db.insert(recordLinks).values({ organizationId, connectionId: connection!.id, entity: 'contact', appId: contactId, remoteId: '003000000000001AAA' }).returning();
+  const [conflict] = await db
+    .insert(syncConflicts)
+    .values({ organizationId, connectionId: connection!.id, recordLinkId: link!.id, entity: 'contact', appId: contactId, remoteId: link!.remoteId, field: 'position>Title', appField: 'position', remoteField: 'Title', appValue: 'a', remoteValue: 'b' })
+    .returning();
+  return { connectionId: connection!.id, mappingId: mapping!.id, runId: run!.id, conflictId: conflict!.id };
 }
 
 describe('tenant isolation', () => {
@@ -112,6 +140,13 @@ describe('tenant isolation', () => {
     'otherStageId',
     'activityId',
     'customFieldId',
+    'connectionId',
+    'mappingId',
+    'runId',
+    'conflictId',
+    'reportId',
+    'reportRunId',
+    'reportCommentId',
   ] as const;
   type RowIds = Record<(typeof rowKeys)[number], string>;
   const randomIds = () => Object.fromEntries(rowKeys.map((k) => [k, randomUUID()])) as RowIds;
@@ -149,6 +184,46 @@ describe('tenant isolation', () => {
     'crm.activities.delete': ({ activityId }) => ({ id: activityId }),
     'crm.customFields.update': ({ customFieldId }) => ({ id: customFieldId, label: 'Hijacked' }),
     'crm.customFields.delete': ({ customFieldId }) => ({ id: customFieldId }),
+    'kommo.syncLead': ({ leadId }) => ({ profileType: 'lead', profileId: leadId }),
+    'kommo.linkLead': ({ leadId }) => ({ profileType: 'lead', profileId: leadId, kommoLeadId: 21_000_001 }),
+    'kommo.linkStatus': ({ contactId }) => ({ profileType: 'contact', profileId: contactId }),
+    'kommo.leads.refresh': ({ leadId }) => ({ id: leadId }),
+    'kommo.bulk.byId': ({ leadId }) => ({ id: leadId }),
+    'kommo.bulk.approve': ({ leadId }) => ({ id: leadId }),
+    'kommo.bulk.reject': ({ leadId }) => ({ id: leadId, reason: 'intruder' }),
+    'kommo.bulk.execute': ({ leadId }) => ({ id: leadId }),
+    'kommo.bulk.requestRollback': ({ leadId }) => ({ id: leadId, reason: 'an intruder rollback' }),
+    'connections.byId': ({ connectionId }) => ({ id: connectionId }),
+    'connections.authorize': ({ connectionId }) => ({ id: connectionId }),
+    'connections.update': ({ connectionId }) => ({ id: connectionId, frequency: 'daily' }),
+    'connections.test': ({ connectionId }) => ({ id: connectionId }),
+    'connections.pause': ({ connectionId }) => ({ id: connectionId }),
+    'connections.resume': ({ connectionId }) => ({ id: connectionId }),
+    'connections.disconnect': ({ connectionId }) => ({ id: connectionId }),
+    'connections.remoteFields': ({ connectionId }) => ({ id: connectionId, entity: 'contact' }),
+    'connections.syncNow': ({ connectionId }) => ({ id: connectionId }),
+    'mappings.list': ({ connectionId }) => ({ connectionId, entity: 'contact' }),
+    'mappings.create': ({ connectionId }) => ({ connectionId, entity: 'contact', appField: 'position', remoteField: 'Title', direction: 'both' }),
+    'mappings.update': ({ mappingId }) => ({ id: mappingId, direction: 'none' }),
+    'mappings.delete': ({ mappingId }) => ({ id: mappingId }),
+    'mappings.reset': ({ connectionId }) => ({ connectionId, entity: 'contact' }),
+    'mappings.autoMap': ({ connectionId }) => ({ connectionId, entity: 'contact', apply: true }),
+    'mappings.preview': ({ connectionId }) => ({ connectionId, entity: 'contact' }),
+    'sync.runs': ({ connectionId }) => ({ connectionId }),
+    'sync.run': ({ runId }) => ({ id: runId }),
+    'sync.retryFailed': ({ runId }) => ({ runId }),
+    'conflicts.list': ({ connectionId }) => ({ connectionId }),
+    'conflicts.byId': ({ conflictId }) => ({ id: conflictId }),
+    'conflicts.resolve': ({ conflictId }) => ({ id: conflictId, choice: 'crm' }),
+    'conflicts.ignore': ({ conflictId }) => ({ id: conflictId }),
+    'reports.byId': ({ reportId }) => ({ id: reportId }),
+    'reports.ask': ({ reportId }) => ({ reportId, question: 'Intruder question?' }),
+    'reports.runs.list': ({ reportId }) => ({ reportId }),
+    'reports.runs.byId': ({ reportRunId }) => ({ id: reportRunId }),
+    'reports.runs.resume': ({ reportRunId }) => ({ id: reportRunId }),
+    'reports.comments.add': ({ reportId }) => ({ reportId, body: 'Intruder comment' }),
+    'reports.comments.update': ({ reportCommentId }) => ({ id: reportCommentId, body: 'Hijacked' }),
+    'reports.comments.delete': ({ reportCommentId }) => ({ id: reportCommentId }),
   };
 
   it('knows every tenant procedure that takes an id', () => {
@@ -176,6 +251,15 @@ describe('tenant isolation', () => {
     }
     const [after] = await database.current.db.select().from(memberships).where(eq(memberships.id, aMembership!.id));
     expect(after?.role).toBe('sales');
+    const [aConnection] = await database.current.db.select().from(connections).where(eq(connections.id, aRows.connectionId));
+    expect(aConnection).toMatchObject({ status: 'connected', frequency: 'hourly' });
+    expect(await database.current.db.select().from(fieldMappings).where(eq(fieldMappings.id, aRows.mappingId))).toHaveLength(1);
+    const [aConflict] = await database.current.db.select().from(syncConflicts).where(eq(syncConflicts.id, aRows.conflictId));
+    expect(aConflict?.status).toBe('open');
+    const [aComment] = await database.current.db.select().from(reportComments).where(eq(reportComments.id, aRows.reportCommentId));
+    expect(aComment?.body).toBe('A comment');
+    const [aRun] = await database.current.db.select().from(reportRuns).where(eq(reportRuns.id, aRows.reportRunId));
+    expect(aRun?.status).toBe('failed');
     const { caller: aReader } = await callerAs(database.current, aOwner);
     const aLead = (await call(aReader, 'crm.leads.byId', { id: aRows.leadId })) as { name: string; status: string; stageId: string };
     expect(aLead).toMatchObject({ name: 'A lead', status: 'new', stageId: aRows.stageId });

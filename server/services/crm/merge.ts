@@ -7,6 +7,7 @@ import { requireContactRow } from './contacts';
 import { diffFields, type CrmActor, type Executor } from './context';
 import { conflictError, fieldError } from './errors';
 import { getLead, requireLeadRow } from './leads';
+import { moveRecordLinks } from '../sync/links';
 
 /**
  * Merging two records of a kind: the survivor keeps its id and takes, per field, the
@@ -15,8 +16,8 @@ import { getLead, requireLeadRow } from './leads';
  * record (activities and timeline, contacts, conversion pointers, earlier merges)
  * moves to the survivor; the merged record is soft-deleted with merged_into_id, so it
  * and its audit history stay reachable (recordHistory follows the pointers).
- * When the sync engine's record links land, they move here too, in the same
- * transaction, so the next sync finds the remote records linked and re-creates nothing.
+ * The sync engine's record links move too, in the same transaction, so the next sync
+ * finds the CRM records linked and re-creates nothing (sync/links.ts moveRecordLinks).
  */
 
 export type Side = 'survivor' | 'merged';
@@ -126,6 +127,7 @@ export async function mergeContacts(db: Executor, actor: CrmActor, survivorId: s
       .returning({ id: leadActivities.id });
     await tx.update(leads).set({ convertedToContactId: survivorId }).where(and(eq(leads.organizationId, org), eq(leads.convertedToContactId, mergedId)));
     await tx.update(contacts).set({ mergedIntoId: survivorId }).where(and(eq(contacts.organizationId, org), eq(contacts.mergedIntoId, mergedId)));
+    await moveRecordLinks(tx, org, 'contact', mergedId, survivorId);
     const changes = diffFields(survivor, after!, [...contactMergeFields, 'custom']);
     const lost = discarded([...contactMergeFields, 'custom'], merged, after!);
     await recordLeadEvent(tx, actor, {
@@ -163,6 +165,7 @@ export async function mergeAccounts(db: Executor, actor: CrmActor, survivorId: s
       .returning({ id: leadActivities.id });
     await tx.update(leads).set({ convertedToAccountId: survivorId }).where(and(eq(leads.organizationId, org), eq(leads.convertedToAccountId, mergedId)));
     await tx.update(accounts).set({ mergedIntoId: survivorId }).where(and(eq(accounts.organizationId, org), eq(accounts.mergedIntoId, mergedId)));
+    await moveRecordLinks(tx, org, 'account', mergedId, survivorId);
     const changes = diffFields(survivor, after!, [...accountMergeFields, 'custom']);
     const lost = discarded([...accountMergeFields, 'custom'], merged, after!);
     await recordLeadEvent(tx, actor, {

@@ -1,0 +1,202 @@
+import { and, asc, count, desc, eq, gte, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import type { Db, Sql } from '../../../db/client';
+import { syncRunErrors, syncRuns, type SyncRunProgress } from '../../../db/schema';
+import { publishEvent } from '../../realtime/channel';
+import { SYNC_PROGRESS_TOPIC, type SyncDirection, type SyncEntity, type SyncRunStatus, type SyncSide, type SyncTrigger } from '../../shared/sync';
+import type { Executor } from '../crm/context';
+
+/**
+ * One sync_runs row per entity per job. Counters move in the same transaction as the
+ * page they count (a killed worker leaves counts that match what was committed), and
+ * every page publishes `sync.progress` on the realtime channel (NOTIFY → SSE).
+ */
+
+export interface RunCounts {
+  processed: number;
+  created: number;
+  updated: number;
+  deleted: number;
+  failed: number;
+  skipped: number;
+  conflicts: number;
+}
+
+export const zeroCounts = (): RunCounts => ({ processed: 0, created: 0, updated: 0, deleted: 0, failed: 0, skipped: 0, conflicts: 0 });
+
+export interface RecordError {
+  side: SyncSide;
+  appId?: string | null;
+  remoteId?: string | null;
+  message: string;
+  retryable: boolean;
+}
+
+export class RunTracker {
+  readonly totals = zeroCounts();
+  pages = 0;
+  progress: SyncRunProgress = { phase: 'starting', page: 0, seen: 0 };
+
+  private constructor(
+    readonly id: string,
+    readonly organizationId: string,
+    readonly connectionId: string,
+    readonly entity: SyncEntity,
+  ) {}
+
+  static async start(
+    db: Db,
+    input: { organizationId: string; connectionId: string; entity: SyncEntity; trigger: SyncTrigger; direction: SyncDirection; jobId?: string | null; retryOfRunId?: string | null },
+  ): Promise<RunTracker> {
+    const [row] = await db
+      .insert(syncRuns)
+      .values({ ...input, jobId: input.jobId ?? null, retryOfRunId: input.retryOfRunId ?? null, status: 'running' })
+      .returning({ id: syncRuns.id });
+    return new RunTracker(row!.id, input.organizationId, input.connectionId, input.entity);
+  }
+
+  /** Adds a committed page's counts and errors (call inside the page's transaction). */
+  async recordPage(tx: Executor, counts: RunCounts, errors: RecordError[], progress: Omit<SyncRunProgress, 'page'>): Promise<void> {
+    this.pages += 1;
+    this.progress = { ...progress, page: this.pages };
+    if (errors.length) {
+      await tx.insert(syncRunErrors).values(
+        errors.map((e) => ({
+          organizationId: this.organizationId,
+          runId: this.id,
+          connectionId: this.connectionId,
+          entity: this.entity,
+          side: e.side,
+          appId: e.appId ?? null,
+          remoteId: e.remoteId ?? null,
+          message: e.message.slice(0, 2000),
+          retryable: e.retryable,
+        })),
+      );
+    }
+    await tx
+      .update(syncRuns)
+      .set({
+        processed: sql`${syncRuns.processed} + ${counts.processed}`,
+        created: sql`${syncRuns.created} + ${counts.created}`,
+        updated: sql`${syncRuns.updated} + ${counts.updated}`,
+        deleted: sql`${syncRuns.deleted} + ${counts.deleted}`,
+        failed: sql`${syncRuns.failed} + ${counts.failed}`,
+        skipped: sql`${syncRuns.skipped} + ${counts.skipped}`,
+        conflicts: sql`${syncRuns.conflicts} + ${counts.conflicts}`,
+        pages: sql`${syncRuns.pages} + 1`,
+        progress: this.progress,
+        heartbeatAt: new Date(),
+      })
+      .where(eq(syncRuns.id, this.id));
+  }
+
+  /** After the page's commit: the totals move and the browser hears about it. */
+  async committed(sqlClient: Sql, counts: RunCounts, apiCalls: number): Promise<void> {
+    for (const key of Object.keys(counts) as (keyof RunCounts)[]) this.totals[key] += counts[key];
+    await this.publish(sqlClient, 'running', apiCalls);
+  }
+
+  async publish(sqlClient: Sql, status: SyncRunStatus, apiCalls: number, error?: string | null): Promise<void> {
+    await publishEvent(sqlClient, {
+      organizationId: this.organizationId,
+      topic: SYNC_PROGRESS_TOPIC,
+      data: { runId: this.id, connectionId: this.connectionId, entity: this.entity, status, progress: this.progress, ...this.totals, apiCalls, error: error ?? null },
+    }).catch(() => {}); // progress is best effort; the row is the record
+  }
+
+  async finish(db: Db, sqlClient: Sql, status: SyncRunStatus, apiCalls: number, error?: string | null): Promise<void> {
+    this.progress = { ...this.progress, phase: 'done' };
+    await db
+      .update(syncRuns)
+      .set({ status, error: error ?? null, finishedAt: new Date(), apiCalls, progress: this.progress, heartbeatAt: new Date() })
+      .where(eq(syncRuns.id, this.id));
+    await this.publish(sqlClient, status, apiCalls, error);
+  }
+}
+
+/**
+ * Runs left `running` by a worker that died. Called by the next job of the connection once
+ * it holds the connection's lock, so nothing else can be running them.
+ */
+export async function interruptStaleRuns(db: Executor, connectionId: string): Promise<number> {
+  const rows = await db
+    .update(syncRuns)
+    .set({ status: 'interrupted', finishedAt: new Date(), error: 'The worker stopped during this run; the next run resumed from the last committed page.' })
+    .where(and(eq(syncRuns.connectionId, connectionId), eq(syncRuns.status, 'running')))
+    .returning({ id: syncRuns.id });
+  return rows.length;
+}
+
+/** A run still heart-beating (for "already running" answers). */
+export async function runningRun(db: Executor, connectionId: string, freshWithinMs = 120_000) {
+  const [row] = await db
+    .select({ id: syncRuns.id, entity: syncRuns.entity, startedAt: syncRuns.startedAt, progress: syncRuns.progress })
+    .from(syncRuns)
+    .where(and(eq(syncRuns.connectionId, connectionId), eq(syncRuns.status, 'running'), sql`${syncRuns.heartbeatAt} > now() - ${`${Math.round(freshWithinMs / 1000)} seconds`}::interval`))
+    .limit(1);
+  return row ?? null;
+}
+
+// ---------------------------------------------------------------- history
+
+export interface RunFilter {
+  connectionId?: string;
+  status?: SyncRunStatus;
+  entity?: SyncEntity;
+  from?: Date;
+  to?: Date;
+  cursor?: string;
+  limit: number;
+}
+
+/** Sync history, newest first, keyset-paginated by (started_at, id). */
+export async function listRuns(db: Executor, organizationId: string, filter: RunFilter) {
+  let after: { startedAt: Date; id: string } | undefined;
+  if (filter.cursor) {
+    const [row] = await db
+      .select({ startedAt: syncRuns.startedAt, id: syncRuns.id })
+      .from(syncRuns)
+      .where(and(eq(syncRuns.id, filter.cursor), eq(syncRuns.organizationId, organizationId)));
+    after = row;
+  }
+  const items = await db
+    .select()
+    .from(syncRuns)
+    .where(
+      and(
+        eq(syncRuns.organizationId, organizationId),
+        filter.connectionId ? eq(syncRuns.connectionId, filter.connectionId) : undefined,
+        filter.status ? eq(syncRuns.status, filter.status) : undefined,
+        filter.entity ? eq(syncRuns.entity, filter.entity) : undefined,
+        filter.from ? gte(syncRuns.startedAt, filter.from) : undefined,
+        filter.to ? lte(syncRuns.startedAt, filter.to) : undefined,
+        after ? or(lt(syncRuns.startedAt, after.startedAt), and(eq(syncRuns.startedAt, after.startedAt), lt(syncRuns.id, after.id))) : undefined,
+      ),
+    )
+    .orderBy(desc(syncRuns.startedAt), desc(syncRuns.id))
+    .limit(filter.limit + 1);
+  const page = items.slice(0, filter.limit).map((r) => ({
+    ...r,
+    durationMs: r.finishedAt ? r.finishedAt.getTime() - r.startedAt.getTime() : null,
+  }));
+  return { items: page, nextCursor: items.length > filter.limit ? page[page.length - 1]!.id : null };
+}
+
+export async function runDetail(db: Executor, organizationId: string, id: string, errorLimit = 500) {
+  const [run] = await db
+    .select()
+    .from(syncRuns)
+    .where(and(eq(syncRuns.id, id), eq(syncRuns.organizationId, organizationId)));
+  if (!run) return null;
+  const errors = await db
+    .select()
+    .from(syncRunErrors)
+    .where(eq(syncRunErrors.runId, id))
+    .orderBy(asc(syncRunErrors.createdAt))
+    .limit(errorLimit);
+  const [retryable] = await db
+    .select({ n: count() })
+    .from(syncRunErrors)
+    .where(and(eq(syncRunErrors.runId, id), eq(syncRunErrors.retryable, true), isNull(syncRunErrors.retriedAt)));
+  return { run: { ...run, durationMs: run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null }, errors, retryableCount: retryable?.n ?? 0 };
+}
