@@ -5,7 +5,7 @@ import type { RequestHandler } from 'express';
  * A per-request nonce lets Remix's own inline scripts run while the CSP forbids every
  * other inline script. Styles may be inline (React style attributes), scripts never.
  */
-export const securityHeaders: RequestHandler = (_req, res, next) => {
+export const securityHeaders: RequestHandler = (req, res, next) => {
   const nonce = randomBytes(16).toString('base64');
   res.locals.cspNonce = nonce;
   res.setHeader(
@@ -24,7 +24,8 @@ export const securityHeaders: RequestHandler = (_req, res, next) => {
     ].join('; '),
   );
   res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
+  // OAuth callbacks carry a code and state in their URL: never let them leak onwards
+  res.setHeader('Referrer-Policy', /^\/integrations\/[^/]+\/callback/.test(req.path) ? 'no-referrer' : 'strict-origin-when-cross-origin');
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
   res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
