@@ -8,6 +8,7 @@ import { formatDateTime, isUuid } from '~/components/crm/format';
 import { Notice } from '~/components/crm/notice';
 import { crmSession, customFieldDefs } from '~/components/crm/session.server';
 import { ActivityForm, Timeline } from '~/components/crm/timeline';
+import { SyncToKommo } from '~/components/kommo/sync-to-kommo';
 import { Alert } from '~/components/ui/alert';
 import { formResult, orThrowResponse } from '~/lib/trpc.server';
 
@@ -117,6 +118,7 @@ export default function ContactDetail() {
           <CustomFieldValues definitions={customFields} values={contact.custom} />
         </dl>
       </section>
+      <SyncToKommo profileType="contact" profileId={contact.id} />
       <section aria-labelledby="contact-timeline" className="space-y-3">
         <h3 id="contact-timeline" className="font-semibold">
           Timeline

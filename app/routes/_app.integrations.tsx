@@ -1,17 +1,332 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { EmptyState, PageHeader } from '~/components/ui/alert';
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { data, redirect } from '@remix-run/node';
+import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
+import { z } from 'zod';
+import { formatDateTime, humanize } from '~/components/crm/format';
+import { Alert, EmptyState, PageHeader } from '~/components/ui/alert';
+import { Button } from '~/components/ui/button';
+import { ConfirmDialog } from '~/components/ui/confirm-dialog';
 import { sectionLoader } from '~/lib/section.server';
+import { formResult, orThrowResponse } from '~/lib/trpc.server';
+
+/** Runs shown per connection card; the full history belongs to the sync history screen. */
+const RUNS_PER_CONNECTION = 5;
 
 export async function loader(args: LoaderFunctionArgs) {
-  await sectionLoader('integrations.manage')(args);
-  return null;
+  // owners and admins, like the nav entry (server/security/rbac.ts); everyone else gets 403
+  const { caller } = await sectionLoader('integrations.manage')(args);
+  const all = await orThrowResponse(caller.connections.list());
+  const engine = all.filter((c) => c.provider !== ('kommo' as string));
+  const runs = await Promise.all(engine.map((c) => orThrowResponse(caller.sync.runs({ connectionId: c.id, limit: RUNS_PER_CONNECTION }))));
+  const connections = engine.map((c, i) => ({
+    id: c.id,
+    provider: c.provider,
+    status: c.status,
+    statusReason: c.statusReason,
+    connectedAs: c.connectedAs,
+    usesSandbox: c.usesSandbox,
+    frequency: c.frequency,
+    direction: c.direction,
+    lastSyncAt: c.lastSyncAt,
+    nextSyncAt: c.nextSyncAt,
+    runs: runs[i]!.items.map((r) => ({
+      id: r.id,
+      startedAt: r.startedAt,
+      direction: r.direction,
+      entity: r.entity,
+      status: r.status,
+      created: r.created,
+      updated: r.updated,
+      deleted: r.deleted,
+      failed: r.failed,
+      conflicts: r.conflicts,
+    })),
+  }));
+  return { connections, now: new Date().toISOString() };
+}
+
+const id = z.string().uuid();
+const actionSchema = z.discriminatedUnion('intent', [
+  z.object({
+    intent: z.literal('create'),
+    provider: z.enum(['salesforce', 'hubspot']),
+  }),
+  z.object({
+    intent: z.enum(['authorize', 'syncNow', 'pause', 'resume', 'disconnect']),
+    id,
+  }),
+]);
+
+export async function action(args: ActionFunctionArgs) {
+  const { caller, headers } = await sectionLoader('integrations.manage')(args);
+  const parsed = actionSchema.safeParse(Object.fromEntries(await args.request.formData()));
+  if (!parsed.success)
+    return data(
+      {
+        ok: false as const,
+        message: 'Unknown request.',
+        id: null as string | null,
+      },
+      { status: 400, headers }
+    );
+  const input = parsed.data;
+  const answer = (result: Awaited<ReturnType<typeof formResult>>, message: string, forId: string | null) =>
+    data(
+      {
+        ok: result.ok,
+        message: result.ok ? message : result.message,
+        id: forId,
+      },
+      { status: result.ok ? 200 : result.status, headers }
+    );
+  switch (input.intent) {
+    case 'create': {
+      const result = await formResult(caller.connections.create({ provider: input.provider }));
+      if (result.ok) throw redirect(result.value.authorizationUrl, { headers });
+      return answer(result, '', null);
+    }
+    case 'authorize': {
+      const result = await formResult(caller.connections.authorize({ id: input.id }));
+      if (result.ok) throw redirect(result.value.authorizationUrl, { headers });
+      return answer(result, '', input.id);
+    }
+    case 'syncNow': {
+      const result = await formResult(caller.connections.syncNow({ id: input.id }));
+      if (!result.ok) return answer(result, '', input.id);
+      const r = result.value;
+      const message =
+        r.status === 'queued'
+          ? 'Sync queued. It starts in a moment.'
+          : r.status === 'already_running'
+          ? `A sync is already running (${humanize(r.entity)}, started ${formatDateTime(r.startedAt)}).`
+          : 'A sync is already queued for this connection.';
+      return answer(result, message, input.id);
+    }
+    case 'pause':
+      return answer(await formResult(caller.connections.pause({ id: input.id })), 'Sync paused. Scheduled syncs stop until you resume.', input.id);
+    case 'resume':
+      return answer(await formResult(caller.connections.resume({ id: input.id })), 'Sync resumed.', input.id);
+    case 'disconnect':
+      return answer(await formResult(caller.connections.disconnect({ id: input.id })), 'Disconnected. Credentials were deleted and schedules stopped.', input.id);
+  }
+}
+
+const providerName: Record<string, string> = {
+  salesforce: 'Salesforce',
+  hubspot: 'HubSpot',
+};
+
+const badgeStyle: Record<string, string> = {
+  connected: 'border-green-300 bg-green-50 text-green-900',
+  pending_auth: 'border-amber-300 bg-amber-50 text-amber-900',
+  error: 'border-red-300 bg-red-50 text-red-900',
+  paused: 'border-slate-300 bg-slate-100 text-slate-800',
+  disconnected: 'border-slate-300 bg-slate-100 text-slate-800',
+};
+
+const statusLabel: Record<string, string> = {
+  pending_auth: 'Waiting for authorization',
+};
+
+/** "2 hours ago" / "in 5 minutes", relative to the loader's clock so server and browser render alike. */
+function relativeTime(value: string | Date | null | undefined, now: string): string {
+  if (!value) return '—';
+  const diff = new Date(value).getTime() - new Date(now).getTime();
+  const abs = Math.abs(diff);
+  const units: [Intl.RelativeTimeFormatUnit, number][] = [
+    ['day', 86_400_000],
+    ['hour', 3_600_000],
+    ['minute', 60_000],
+  ];
+  const fmt = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+  for (const [unit, ms] of units) if (abs >= ms) return fmt.format(Math.round(diff / ms), unit);
+  return diff <= 0 ? 'just now' : 'in a moment';
+}
+
+type ConnectionItem = ReturnType<typeof useLoaderData<typeof loader>>['connections'][number];
+
+function ConnectButtons({ busy }: { busy: boolean }) {
+  return (
+    <Form method="post" className="flex flex-wrap justify-center gap-2">
+      <input type="hidden" name="intent" value="create" />
+      <Button type="submit" name="provider" value="salesforce" disabled={busy}>
+        Connect Salesforce
+      </Button>
+      <Button type="submit" name="provider" value="hubspot" disabled={busy}>
+        Connect HubSpot
+      </Button>
+    </Form>
+  );
+}
+
+function IntentButton({ intent, id, label, variant = 'secondary', busy }: { intent: string; id: string; label: string; variant?: 'primary' | 'secondary'; busy: boolean }) {
+  return (
+    <Form method="post">
+      <input type="hidden" name="id" value={id} />
+      <Button type="submit" name="intent" value={intent} variant={variant} disabled={busy}>
+        {label}
+      </Button>
+    </Form>
+  );
+}
+
+function ConnectionCard({ c, now, result }: { c: ConnectionItem; now: string; result: { ok: boolean; message: string } | null }) {
+  const navigation = useNavigation();
+  const busy = navigation.state !== 'idle' && navigation.formData?.get('id') === c.id;
+  const name = providerName[c.provider] ?? humanize(c.provider);
+  const headingId = `connection-${c.id}`;
+  const synced = c.runs.reduce((sum, r) => sum + r.created + r.updated + r.deleted, 0);
+  return (
+    <section aria-labelledby={headingId} data-testid={`connection-${c.provider}`} className="min-w-0 space-y-4 rounded-lg border border-slate-200 bg-white p-4">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h2 id={headingId} className="text-base font-semibold">
+          {name}
+          {c.usesSandbox ? <span className="ml-2 text-sm font-normal text-slate-600">(sandbox)</span> : null}
+        </h2>
+        <span data-testid="connection-status" className={`rounded-full border px-2 py-0.5 text-xs font-medium ${badgeStyle[c.status] ?? badgeStyle.paused}`}>
+          {statusLabel[c.status] ?? humanize(c.status)}
+        </span>
+      </div>
+      {c.status === 'error' && c.statusReason ? <p className="text-sm text-red-800">Error: {c.statusReason}</p> : null}
+      {result?.message ? <Alert tone={result.ok ? 'success' : 'error'}>{result.message}</Alert> : null}
+      <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-6 gap-y-1 text-sm [&>dd]:break-words">
+        <dt className="text-slate-600">Connected as</dt>
+        <dd>{c.connectedAs ?? '—'}</dd>
+        <dt className="text-slate-600">Last sync</dt>
+        <dd>
+          {c.lastSyncAt ? (
+            <time dateTime={new Date(c.lastSyncAt).toISOString()} title={formatDateTime(c.lastSyncAt)}>
+              {relativeTime(c.lastSyncAt, now)}
+            </time>
+          ) : (
+            'Never'
+          )}
+        </dd>
+        <dt className="text-slate-600">Next sync</dt>
+        <dd>
+          {c.status !== 'connected' ? (
+            '—'
+          ) : c.nextSyncAt ? (
+            <time dateTime={new Date(c.nextSyncAt).toISOString()} title={formatDateTime(c.nextSyncAt)}>
+              {new Date(c.nextSyncAt) <= new Date(now) ? 'due now' : relativeTime(c.nextSyncAt, now)}
+            </time>
+          ) : (
+            `${humanize(c.frequency)}`
+          )}
+        </dd>
+        <dt className="text-slate-600">Records synced</dt>
+        <dd>
+          {synced} <span className="text-slate-600">(last {c.runs.length === 1 ? 'run' : `${c.runs.length} runs`})</span>
+        </dd>
+      </dl>
+      <div className="flex flex-wrap gap-2">
+        {c.status === 'connected' ? <IntentButton intent="syncNow" id={c.id} label="Sync now" variant="primary" busy={busy} /> : null}
+        {c.status === 'pending_auth' || c.status === 'disconnected' ? <IntentButton intent="authorize" id={c.id} label="Connect" variant="primary" busy={busy} /> : null}
+        {c.status === 'error' || c.status === 'connected' || c.status === 'paused' ? <IntentButton intent="authorize" id={c.id} label="Re-authorize" busy={busy} /> : null}
+        {c.status === 'connected' ? <IntentButton intent="pause" id={c.id} label="Pause" busy={busy} /> : null}
+        {c.status === 'paused' ? <IntentButton intent="resume" id={c.id} label="Resume" variant="primary" busy={busy} /> : null}
+        {c.status !== 'disconnected' ? (
+          <ConfirmDialog
+            trigger={<Button variant="danger">Disconnect</Button>}
+            title={`Disconnect ${name}?`}
+            description="The token is revoked at the CRM where possible, the stored credentials are deleted and scheduled syncs stop. Records already synced stay in the app."
+            confirmLabel="Disconnect"
+            intent="disconnect"
+            hidden={{ id: c.id }}
+          />
+        ) : null}
+      </div>
+      <div className="space-y-2">
+        <h3 className="text-sm font-semibold">Recent sync runs</h3>
+        {c.runs.length === 0 ? (
+          <p className="text-sm text-slate-600">No sync has run yet.</p>
+        ) : (
+          <div className="overflow-x-auto rounded-md border border-slate-200" tabIndex={0} role="region" aria-label={`Recent sync runs of ${name}`}>
+            <table className="min-w-full text-sm">
+              <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
+                <tr>
+                  <th className="px-3 py-2">Started</th>
+                  <th className="px-3 py-2">Direction</th>
+                  <th className="px-3 py-2">Entity</th>
+                  <th className="px-3 py-2">Created</th>
+                  <th className="px-3 py-2">Updated</th>
+                  <th className="px-3 py-2">Deleted</th>
+                  <th className="px-3 py-2">Failed</th>
+                  <th className="px-3 py-2">Conflicts</th>
+                  <th className="px-3 py-2">Status</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {c.runs.map((r) => (
+                  <tr key={r.id} data-testid="sync-run">
+                    <td className="whitespace-nowrap px-3 py-2">{formatDateTime(r.startedAt)}</td>
+                    <td className="px-3 py-2">{humanize(r.direction)}</td>
+                    <td className="px-3 py-2">{humanize(r.entity)}</td>
+                    <td className="px-3 py-2">{r.created}</td>
+                    <td className="px-3 py-2">{r.updated}</td>
+                    <td className="px-3 py-2">{r.deleted}</td>
+                    <td className="px-3 py-2">{r.failed}</td>
+                    <td className="px-3 py-2">{r.conflicts}</td>
+                    <td className="px-3 py-2">{humanize(r.status)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </div>
+    </section>
+  );
 }
 
 export default function IntegrationsPage() {
+  const { connections, now } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const navigation = useNavigation();
+  const connectedId = params.get('connected');
+  const connected = connectedId ? connections.find((c) => c.id === connectedId) : undefined;
+  const creating = navigation.state !== 'idle' && navigation.formData?.get('intent') === 'create';
   return (
     <>
-      <PageHeader title="Integrations" />
-      <EmptyState title="No connections yet">Connect Salesforce, HubSpot and Kommo here once connections are available.</EmptyState>
+      <PageHeader title="Integrations" description="Keep accounts and contacts in sync with Salesforce and HubSpot. Kommo has its own pages." />
+      <div className="space-y-6">
+        {connected ? (
+          <Alert tone="success">
+            {providerName[connected.provider] ?? connected.provider} is connected
+            {connected.connectedAs ? ` as ${connected.connectedAs}` : ''}.
+          </Alert>
+        ) : null}
+        {result && !result.id && result.message ? <Alert tone={result.ok ? 'success' : 'error'}>{result.message}</Alert> : null}
+        {connections.length === 0 ? (
+          <EmptyState title="No connections yet">
+            <p className="mb-4">Connect a CRM to sync its accounts and contacts with CRM Hub.</p>
+            <ConnectButtons busy={creating} />
+          </EmptyState>
+        ) : (
+          <>
+            <div className="grid gap-4 lg:grid-cols-2">
+              {connections.map((c) => (
+                <ConnectionCard key={c.id} c={c} now={now} result={result && result.id === c.id ? result : null} />
+              ))}
+            </div>
+            <section aria-labelledby="add-connection" className="space-y-2">
+              <h2 id="add-connection" className="text-base font-semibold">
+                Add a connection
+              </h2>
+              <Form method="post" className="flex flex-wrap gap-2">
+                <input type="hidden" name="intent" value="create" />
+                <Button type="submit" name="provider" value="salesforce" variant="secondary" disabled={creating}>
+                  Connect Salesforce
+                </Button>
+                <Button type="submit" name="provider" value="hubspot" variant="secondary" disabled={creating}>
+                  Connect HubSpot
+                </Button>
+              </Form>
+            </section>
+          </>
+        )}
+      </div>
     </>
   );
 }

@@ -10,7 +10,10 @@ import { callerFor, formResult, orThrowResponse } from '~/lib/trpc.server';
 export async function loader(args: LoaderFunctionArgs) {
   const { caller } = await sectionLoader('org.settings.manage')(args);
   const { organization } = await orThrowResponse(caller.org.overview());
-  return { organization, timezones: Intl.supportedValuesOf('timeZone') };
+  // Intl lists canonical region zones only (no "UTC"): the current value must be an option,
+  // or the select would silently submit the first zone of the list
+  const timezones = Intl.supportedValuesOf('timeZone');
+  return { organization, timezones: timezones.includes(organization.timezone) ? timezones : [organization.timezone, ...timezones] };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {

@@ -3,7 +3,7 @@ import { expect, loginAs, test } from './support/fixtures';
 
 /** WCAG 2.1 A/AA checks (axe-core) on the pages of the foundation, desktop and phone widths. */
 const pages: { role: 'owner' | 'super_admin'; paths: string[] }[] = [
-  { role: 'owner', paths: ['/', '/settings', '/settings/members', '/settings/audit', '/account', '/crm', '/crm/leads/new', '/crm/import', '/crm/accounts', '/crm/accounts/new', '/crm/contacts', '/crm/contacts/new', '/crm/pipeline', '/settings/stages', '/settings/fields'] },
+  { role: 'owner', paths: ['/', '/settings', '/settings/members', '/settings/audit', '/account', '/crm', '/crm/leads/new', '/crm/import', '/crm/accounts', '/crm/accounts/new', '/crm/contacts', '/crm/contacts/new', '/crm/pipeline', '/settings/stages', '/settings/fields', '/integrations'] },
   { role: 'super_admin', paths: ['/admin', '/admin/users', '/admin/audit'] },
 ];
 

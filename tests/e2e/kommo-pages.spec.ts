@@ -24,7 +24,7 @@ test('Kommo pages: connect, mirror filled by webhooks, no WCAG A/AA violations',
   await check('/kommo/connection');
   await page.getByLabel('Kommo account address').fill('crmhubsandbox');
   await page.getByLabel('Long-lived token', { exact: true }).fill('kommo-sandbox-long-lived-token');
-  await page.getByRole('button', { name: 'Connect' }).click();
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
   await expect(page.getByText('Kommo is connected.')).toBeVisible();
   const hook = await page.getByLabel('Webhook URL').inputValue();
   const url = new URL(hook);

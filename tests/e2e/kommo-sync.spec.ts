@@ -14,7 +14,7 @@ test('a sales user syncs a lead to Kommo: existing shown, new one created', asyn
   await page.goto('/kommo/connection');
   await page.getByLabel('Kommo account address').fill('crmhubsandbox');
   await page.getByLabel('Long-lived token', { exact: true }).fill(token);
-  await page.getByRole('button', { name: 'Connect' }).click();
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
   await expect(page.getByText('Kommo is connected.')).toBeVisible();
   await page.getByRole('button', { name: 'Log out' }).click();
 

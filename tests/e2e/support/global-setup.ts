@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,22 @@ const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A free port, chosen before the server starts: the OAuth redirect URIs are built from
+ * PORT (server/providers/registry.ts), so PORT=0 would send the consent pages back to
+ * http://localhost:0, which browsers refuse.
+ */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -54,9 +71,10 @@ export default async function globalSetup() {
   const logFile = path.join(tmp, 'server.log');
   const logFd = fs.openSync(logFile, 'a');
 
+  const serverPort = await freePort();
   const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'server/main.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, EMBEDDED_PG_PORT: '0', NODE_ENV: 'test' },
+    env: { ...process.env, PORT: String(serverPort), HOST: '127.0.0.1', DATA_DIR: dataDir, EMBEDDED_PG_PORT: '0', NODE_ENV: 'test' },
     stdio: ['ignore', logFd, logFd],
   });
   fs.closeSync(logFd);
@@ -103,7 +121,7 @@ export default async function globalSetup() {
   };
 
   try {
-    // PORT=0: the server picks a free port and prints it.
+    // the server prints its address once it listens
     const deadline = Date.now() + START_TIMEOUT_MS;
     let baseURL: string | null = null;
     while (!baseURL) {
