@@ -23,7 +23,7 @@ import {
   leadStatuses,
   type CustomValues,
 } from '../../server/shared/crm';
-import { organizations } from './organizations';
+import { organizationId, stamps } from './columns';
 import { users } from './users';
 
 /**
@@ -40,17 +40,12 @@ export const crmActivityKind = pgEnum('crm_activity_kind', activityKinds);
 export const customFieldEntity = pgEnum('custom_field_entity', customFieldEntities);
 export const customFieldType = pgEnum('custom_field_type', customFieldTypes);
 
-const organizationId = () =>
-  uuid('organization_id')
-    .notNull()
-    .references(() => organizations.id, { onDelete: 'cascade' });
 
 const userRef = (name: string) => uuid(name).references(() => users.id, { onDelete: 'set null' });
 
 /** created/updated/deleted stamps and the change sequence (set by trigger; the default is never kept). */
 const recordStamps = () => ({
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  ...stamps(),
   deletedAt: timestamp('deleted_at', { withTimezone: true }),
   changeSeq: bigint('change_seq', { mode: 'number' }).notNull().default(0),
 });

@@ -9,7 +9,7 @@ import {
   kommoProfileTypes,
   kommoWebhookStatuses,
 } from '../../server/shared/kommo';
-import { organizations } from './organizations';
+import { organizationId, stamps } from './columns';
 import { connections } from './sync';
 import { users } from './users';
 
@@ -30,19 +30,11 @@ export const kommoLinkOrigin = pgEnum('kommo_link_origin', kommoLinkOrigins);
 export const kommoBulkStatus = pgEnum('kommo_bulk_status', kommoBulkStatuses);
 export const kommoBulkKind = pgEnum('kommo_bulk_kind', kommoBulkKinds);
 
-const organizationId = () =>
-  uuid('organization_id')
-    .notNull()
-    .references(() => organizations.id, { onDelete: 'cascade' });
 const connectionId = () =>
   uuid('connection_id')
     .notNull()
     .references(() => connections.id, { onDelete: 'cascade' });
 const kommoId = (name: string) => bigint(name, { mode: 'number' });
-const stamps = () => ({
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-});
 
 /** Pipelines, statuses and users by id, for names in the mirror (refreshed when an id is unknown). */
 export interface KommoCatalog {

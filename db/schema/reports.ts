@@ -13,6 +13,7 @@ import {
   type ScheduledReportType,
   type WizardChecks,
 } from '../../server/shared/reports';
+import { organizationId, stamps } from './columns';
 import { organizations } from './organizations';
 import { users } from './users';
 
@@ -36,18 +37,10 @@ export const reportRunTrigger = pgEnum('report_run_trigger', reportRunTriggers);
 export const reportStepStatus = pgEnum('report_step_status', stepStatuses);
 export const reportStoreKind = pgEnum('report_store_kind', storeKinds);
 
-const organizationId = () =>
-  uuid('organization_id')
-    .notNull()
-    .references(() => organizations.id, { onDelete: 'cascade' });
 const reportId = () =>
   uuid('report_id')
     .notNull()
     .references(() => reports.id, { onDelete: 'cascade' });
-const stamps = () => ({
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-});
 const at = (name: string) => timestamp(name, { withTimezone: true });
 
 /**

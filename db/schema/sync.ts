@@ -18,7 +18,7 @@ import {
   syncTriggers,
   type ConnectionFilters,
 } from '../../server/shared/sync';
-import { organizations } from './organizations';
+import { organizationId, stamps } from './columns';
 import { users } from './users';
 
 /**
@@ -42,18 +42,10 @@ export const syncSide = pgEnum('sync_side', syncSides);
 export const syncCursorKind = pgEnum('sync_cursor_kind', cursorKinds);
 export const syncConflictStatus = pgEnum('sync_conflict_status', conflictStatuses);
 
-const organizationId = () =>
-  uuid('organization_id')
-    .notNull()
-    .references(() => organizations.id, { onDelete: 'cascade' });
 const connectionId = () =>
   uuid('connection_id')
     .notNull()
     .references(() => connections.id, { onDelete: 'cascade' });
-const stamps = () => ({
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-});
 
 /** The CRM's field list (describe / properties), cached per connection with its fetch time. */
 export type RemoteFieldCache = Partial<Record<(typeof syncEntities)[number], { fields: RemoteField[]; fetchedAt: string }>>;
