@@ -89,7 +89,7 @@ export function roleCan(role: Role, permission: Permission): boolean {
 export const navigation = [
   { label: 'Overview', href: '/', permission: 'overview.read' },
   { label: 'CRM', href: '/crm', permission: 'crm.access' },
-  { label: 'Integrations', href: '/integrations', permission: 'integrations.manage' },
+  { label: 'Integrations', href: '/integrations', permission: 'integrations.read' },
   { label: 'Kommo', href: '/kommo', permission: 'kommo.read' },
   { label: 'Reports', href: '/reports', permission: 'reports.read' },
   { label: 'Settings', href: '/settings', permission: 'org.settings.manage' },

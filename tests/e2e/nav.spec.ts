@@ -5,7 +5,7 @@ import type { DemoRole } from './support/state';
 const tenantNav: Record<'owner' | 'admin' | 'manager' | 'sales' | 'viewer', string[]> = {
   owner: ['Overview', 'CRM', 'Integrations', 'Kommo', 'Reports', 'Settings'],
   admin: ['Overview', 'CRM', 'Integrations', 'Kommo', 'Reports', 'Settings'],
-  manager: ['Overview', 'CRM', 'Kommo', 'Reports'],
+  manager: ['Overview', 'CRM', 'Integrations', 'Kommo', 'Reports'],
   sales: ['Overview', 'CRM'],
   viewer: ['Overview', 'Reports'],
 };

@@ -8,12 +8,17 @@ const styles: Record<Variant, string> = {
   ghost: 'text-slate-800 hover:bg-slate-100',
 };
 
+const base = 'inline-flex min-h-10 items-center justify-center gap-2 rounded-md px-4 py-2 text-sm font-medium transition-colors';
+
+/** The classes of a button, for a link (Remix <Link>) that should look like one. */
+export const buttonClass = (variant: Variant = 'secondary', className = '') => `${base} ${styles[variant]} ${className}`;
+
 export const Button = forwardRef<HTMLButtonElement, React.ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant }>(
   function Button({ variant = 'primary', className = '', ...props }, ref) {
     return (
       <button
         ref={ref}
-        className={`inline-flex min-h-10 items-center justify-center gap-2 rounded-md px-4 py-2 text-sm font-medium transition-colors disabled:cursor-not-allowed ${styles[variant]} ${className}`}
+        className={`${base} disabled:cursor-not-allowed ${styles[variant]} ${className}`}
         {...props}
       />
     );

@@ -1,20 +1,23 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data, redirect } from '@remix-run/node';
-import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
 import { formatDateTime, humanize } from '~/components/crm/format';
 import { Alert, EmptyState, PageHeader } from '~/components/ui/alert';
-import { Button } from '~/components/ui/button';
+import { Button, buttonClass } from '~/components/ui/button';
 import { ConfirmDialog } from '~/components/ui/confirm-dialog';
+import { connectionBadgeStyle, connectionStatusLabel, providerName, relativeTime } from '~/components/integrations/format';
 import { sectionLoader } from '~/lib/section.server';
+import { tenantRoleCan } from '../../server/security/rbac';
 import { formResult, orThrowResponse } from '~/lib/trpc.server';
 
 /** Runs shown per connection card; the full history belongs to the sync history screen. */
 const RUNS_PER_CONNECTION = 5;
 
 export async function loader(args: LoaderFunctionArgs) {
-  // owners and admins, like the nav entry (server/security/rbac.ts); everyone else gets 403
-  const { caller } = await sectionLoader('integrations.manage')(args);
+  // managers read (history, conflicts); owners and admins also change (server/security/rbac.ts)
+  const { caller, tenant } = await sectionLoader('integrations.read')(args);
+  const canManage = tenantRoleCan(tenant.role, 'integrations.manage');
   const all = await orThrowResponse(caller.connections.list());
   const engine = all.filter((c) => c.provider !== ('kommo' as string));
   const runs = await Promise.all(engine.map((c) => orThrowResponse(caller.sync.runs({ connectionId: c.id, limit: RUNS_PER_CONNECTION }))));
@@ -42,7 +45,7 @@ export async function loader(args: LoaderFunctionArgs) {
       conflicts: r.conflicts,
     })),
   }));
-  return { connections, now: new Date().toISOString() };
+  return { connections, canManage, now: new Date().toISOString() };
 }
 
 const id = z.string().uuid();
@@ -111,38 +114,6 @@ export async function action(args: ActionFunctionArgs) {
   }
 }
 
-const providerName: Record<string, string> = {
-  salesforce: 'Salesforce',
-  hubspot: 'HubSpot',
-};
-
-const badgeStyle: Record<string, string> = {
-  connected: 'border-green-300 bg-green-50 text-green-900',
-  pending_auth: 'border-amber-300 bg-amber-50 text-amber-900',
-  error: 'border-red-300 bg-red-50 text-red-900',
-  paused: 'border-slate-300 bg-slate-100 text-slate-800',
-  disconnected: 'border-slate-300 bg-slate-100 text-slate-800',
-};
-
-const statusLabel: Record<string, string> = {
-  pending_auth: 'Waiting for authorization',
-};
-
-/** "2 hours ago" / "in 5 minutes", relative to the loader's clock so server and browser render alike. */
-function relativeTime(value: string | Date | null | undefined, now: string): string {
-  if (!value) return '—';
-  const diff = new Date(value).getTime() - new Date(now).getTime();
-  const abs = Math.abs(diff);
-  const units: [Intl.RelativeTimeFormatUnit, number][] = [
-    ['day', 86_400_000],
-    ['hour', 3_600_000],
-    ['minute', 60_000],
-  ];
-  const fmt = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
-  for (const [unit, ms] of units) if (abs >= ms) return fmt.format(Math.round(diff / ms), unit);
-  return diff <= 0 ? 'just now' : 'in a moment';
-}
-
 type ConnectionItem = ReturnType<typeof useLoaderData<typeof loader>>['connections'][number];
 
 function ConnectButtons({ busy }: { busy: boolean }) {
@@ -170,7 +141,7 @@ function IntentButton({ intent, id, label, variant = 'secondary', busy }: { inte
   );
 }
 
-function ConnectionCard({ c, now, result }: { c: ConnectionItem; now: string; result: { ok: boolean; message: string } | null }) {
+function ConnectionCard({ c, now, canManage, result }: { c: ConnectionItem; now: string; canManage: boolean; result: { ok: boolean; message: string } | null }) {
   const navigation = useNavigation();
   const busy = navigation.state !== 'idle' && navigation.formData?.get('id') === c.id;
   const name = providerName[c.provider] ?? humanize(c.provider);
@@ -183,8 +154,8 @@ function ConnectionCard({ c, now, result }: { c: ConnectionItem; now: string; re
           {name}
           {c.usesSandbox ? <span className="ml-2 text-sm font-normal text-slate-600">(sandbox)</span> : null}
         </h2>
-        <span data-testid="connection-status" className={`rounded-full border px-2 py-0.5 text-xs font-medium ${badgeStyle[c.status] ?? badgeStyle.paused}`}>
-          {statusLabel[c.status] ?? humanize(c.status)}
+        <span data-testid="connection-status" className={`rounded-full border px-2 py-0.5 text-xs font-medium ${connectionBadgeStyle[c.status] ?? connectionBadgeStyle.paused}`}>
+          {connectionStatusLabel[c.status] ?? humanize(c.status)}
         </span>
       </div>
       {c.status === 'error' && c.statusReason ? <p className="text-sm text-red-800">Error: {c.statusReason}</p> : null}
@@ -220,6 +191,13 @@ function ConnectionCard({ c, now, result }: { c: ConnectionItem; now: string; re
         </dd>
       </dl>
       <div className="flex flex-wrap gap-2">
+        {c.status !== 'pending_auth' ? (
+          <Link to={`/integrations/${c.id}`} className={buttonClass('secondary')} aria-label={`${canManage ? 'Configure' : 'Open'} ${name}`}>
+            {canManage ? 'Configure' : 'Open'}
+          </Link>
+        ) : null}
+        {canManage ? (
+          <>
         {c.status === 'connected' ? <IntentButton intent="syncNow" id={c.id} label="Sync now" variant="primary" busy={busy} /> : null}
         {c.status === 'pending_auth' || c.status === 'disconnected' ? <IntentButton intent="authorize" id={c.id} label="Connect" variant="primary" busy={busy} /> : null}
         {c.status === 'error' || c.status === 'connected' || c.status === 'paused' ? <IntentButton intent="authorize" id={c.id} label="Re-authorize" busy={busy} /> : null}
@@ -234,6 +212,8 @@ function ConnectionCard({ c, now, result }: { c: ConnectionItem; now: string; re
             intent="disconnect"
             hidden={{ id: c.id }}
           />
+        ) : null}
+          </>
         ) : null}
       </div>
       <div className="space-y-2">
@@ -280,7 +260,7 @@ function ConnectionCard({ c, now, result }: { c: ConnectionItem; now: string; re
 }
 
 export default function IntegrationsPage() {
-  const { connections, now } = useLoaderData<typeof loader>();
+  const { connections, canManage, now } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   const navigation = useNavigation();
@@ -307,7 +287,7 @@ export default function IntegrationsPage() {
           <>
             <div className="grid gap-4 lg:grid-cols-2">
               {connections.map((c) => (
-                <ConnectionCard key={c.id} c={c} now={now} result={result && result.id === c.id ? result : null} />
+                <ConnectionCard key={c.id} c={c} now={now} canManage={canManage} result={result && result.id === c.id ? result : null} />
               ))}
             </div>
             <section aria-labelledby="add-connection" className="space-y-2">
