@@ -198,21 +198,21 @@ function ConnectionCard({ c, now, canManage, result }: { c: ConnectionItem; now:
         ) : null}
         {canManage ? (
           <>
-        {c.status === 'connected' ? <IntentButton intent="syncNow" id={c.id} label="Sync now" variant="primary" busy={busy} /> : null}
-        {c.status === 'pending_auth' || c.status === 'disconnected' ? <IntentButton intent="authorize" id={c.id} label="Connect" variant="primary" busy={busy} /> : null}
-        {c.status === 'error' || c.status === 'connected' || c.status === 'paused' ? <IntentButton intent="authorize" id={c.id} label="Re-authorize" busy={busy} /> : null}
-        {c.status === 'connected' ? <IntentButton intent="pause" id={c.id} label="Pause" busy={busy} /> : null}
-        {c.status === 'paused' ? <IntentButton intent="resume" id={c.id} label="Resume" variant="primary" busy={busy} /> : null}
-        {c.status !== 'disconnected' ? (
-          <ConfirmDialog
-            trigger={<Button variant="danger">Disconnect</Button>}
-            title={`Disconnect ${name}?`}
-            description="The token is revoked at the CRM where possible, the stored credentials are deleted and scheduled syncs stop. Records already synced stay in the app."
-            confirmLabel="Disconnect"
-            intent="disconnect"
-            hidden={{ id: c.id }}
-          />
-        ) : null}
+            {c.status === 'connected' ? <IntentButton intent="syncNow" id={c.id} label="Sync now" variant="primary" busy={busy} /> : null}
+            {c.status === 'pending_auth' || c.status === 'disconnected' ? <IntentButton intent="authorize" id={c.id} label="Connect" variant="primary" busy={busy} /> : null}
+            {c.status === 'error' || c.status === 'connected' || c.status === 'paused' ? <IntentButton intent="authorize" id={c.id} label="Re-authorize" busy={busy} /> : null}
+            {c.status === 'connected' ? <IntentButton intent="pause" id={c.id} label="Pause" busy={busy} /> : null}
+            {c.status === 'paused' ? <IntentButton intent="resume" id={c.id} label="Resume" variant="primary" busy={busy} /> : null}
+            {c.status !== 'disconnected' ? (
+              <ConfirmDialog
+                trigger={<Button variant="danger">Disconnect</Button>}
+                title={`Disconnect ${name}?`}
+                description="The token is revoked at the CRM where possible, the stored credentials are deleted and scheduled syncs stop. Records already synced stay in the app."
+                confirmLabel="Disconnect"
+                intent="disconnect"
+                hidden={{ id: c.id }}
+              />
+            ) : null}
           </>
         ) : null}
       </div>
@@ -280,8 +280,14 @@ export default function IntegrationsPage() {
         {result && !result.id && result.message ? <Alert tone={result.ok ? 'success' : 'error'}>{result.message}</Alert> : null}
         {connections.length === 0 ? (
           <EmptyState title="No connections yet">
-            <p className="mb-4">Connect a CRM to sync its accounts and contacts with CRM Hub.</p>
-            <ConnectButtons busy={creating} />
+            {canManage ? (
+              <>
+                <p className="mb-4">Connect a CRM to sync its accounts and contacts with CRM Hub.</p>
+                <ConnectButtons busy={creating} />
+              </>
+            ) : (
+              <p>An owner or admin of your workspace can connect Salesforce or HubSpot.</p>
+            )}
           </EmptyState>
         ) : (
           <>
@@ -290,20 +296,22 @@ export default function IntegrationsPage() {
                 <ConnectionCard key={c.id} c={c} now={now} canManage={canManage} result={result && result.id === c.id ? result : null} />
               ))}
             </div>
-            <section aria-labelledby="add-connection" className="space-y-2">
-              <h2 id="add-connection" className="text-base font-semibold">
-                Add a connection
-              </h2>
-              <Form method="post" className="flex flex-wrap gap-2">
-                <input type="hidden" name="intent" value="create" />
-                <Button type="submit" name="provider" value="salesforce" variant="secondary" disabled={creating}>
-                  Connect Salesforce
-                </Button>
-                <Button type="submit" name="provider" value="hubspot" variant="secondary" disabled={creating}>
-                  Connect HubSpot
-                </Button>
-              </Form>
-            </section>
+            {canManage ? (
+              <section aria-labelledby="add-connection" className="space-y-2">
+                <h2 id="add-connection" className="text-base font-semibold">
+                  Add a connection
+                </h2>
+                <Form method="post" className="flex flex-wrap gap-2">
+                  <input type="hidden" name="intent" value="create" />
+                  <Button type="submit" name="provider" value="salesforce" variant="secondary" disabled={creating}>
+                    Connect Salesforce
+                  </Button>
+                  <Button type="submit" name="provider" value="hubspot" variant="secondary" disabled={creating}>
+                    Connect HubSpot
+                  </Button>
+                </Form>
+              </section>
+            ) : null}
           </>
         )}
       </div>
