@@ -39,7 +39,7 @@ export async function seedDemo(db: Db, dataDir: string): Promise<DemoLogin[] | n
   };
   await add('super_admin', 'super@crmhub.local', 'Sam Super');
   await add('admin_lite', 'staff@crmhub.local', 'Lee Staff');
-  const acme = await createTenant(db, { name: 'Acme', slug: 'acme', planTier: 'professional', timezone: 'Europe/Berlin' });
+  const acme = await createTenant(db, { name: 'Acme', slug: 'acme', planTier: 'scale', timezone: 'Europe/Berlin' });
   if (!acme.ok) throw new Error('Demo seed failed: tenant "acme" exists');
   const people: [TenantRole, string][] = [
     ['owner', 'Olivia Owner'],

@@ -1,5 +1,4 @@
-import { useEffect, useRef } from 'react';
-import { useRevalidator } from '@remix-run/react';
+import { useLiveRevalidate } from '~/lib/live';
 
 /**
  * The eight checkpoints of a run as circles: empty (pending), pulsing (running),
@@ -48,34 +47,9 @@ export function Checkpoints({ steps }: { steps: Checkpoint[] }) {
 
 /** Reloads the loader data when a `report.progress` event for these runs (or any, when none given) arrives. */
 export function useReportProgress(runIds: string[] | null, enabled = true) {
-  const { revalidate, state } = useRevalidator();
-  const pending = useRef(false);
-  const ids = runIds?.join(',') ?? '*';
-  useEffect(() => {
-    if (!enabled || typeof EventSource === 'undefined') return;
-    const wanted = runIds ? new Set(runIds) : null;
-    const source = new EventSource('/api/events?topic=report.progress');
-    source.addEventListener('report.progress', (event) => {
-      try {
-        const body = JSON.parse((event as MessageEvent<string>).data) as { runId?: string };
-        if (wanted && (!body.runId || !wanted.has(body.runId))) return;
-        pending.current = true;
-      } catch {
-        /* a malformed event is ignored */
-      }
-    });
-    // coalesce bursts of events into one reload at most every 300 ms
-    const timer = setInterval(() => {
-      if (pending.current) {
-        pending.current = false;
-        revalidate();
-      }
-    }, 300);
-    return () => {
-      clearInterval(timer);
-      source.close();
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [ids, enabled]);
-  return state;
+  return useLiveRevalidate('report.progress', {
+    enabled,
+    key: runIds?.join(',') ?? '*',
+    accept: (body) => !runIds || (typeof body.runId === 'string' && runIds.includes(body.runId)),
+  });
 }
