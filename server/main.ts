@@ -13,6 +13,7 @@ import { isProduction, readEnv } from './config/env';
 import { createHttpApp } from './http/app';
 import { RealtimeHub } from './realtime/hub';
 import { startDemoSandboxes } from './sandbox/demo';
+import { hubspotWebhookUrl, registerSandboxWebhooks } from './services/sync/hubspot-webhooks';
 import { loadKeyring } from './security/crypto';
 
 /** Start-up order (DESIGN §2): database → migrations → pg-boss → job runner → HTTP. */
@@ -58,6 +59,14 @@ const server: Server = createHttpApp(services, build, buildDir).listen(env.PORT,
   const port = typeof address === 'object' && address ? address.port : env.PORT;
   log(`listening on http://localhost:${port} (Node ${process.version}, ${pg.embedded ? 'embedded Postgres' : 'DATABASE_URL'}) in ${Math.round(performance.now() - startedAt)} ms`);
   if (sandboxes) log(`demo sandboxes: ${Object.entries(sandboxes.urls).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+  // demo mode: the HubSpot sandbox posts its signed webhooks here (the realtime trigger, decision 006)
+  const webhookUrl = hubspotWebhookUrl(env);
+  if (sandboxes?.urls.hubspot && webhookUrl && (env.APP_URL || env.PORT !== 0)) {
+    registerSandboxWebhooks(sandboxes.urls.hubspot, webhookUrl).then(
+      () => log(`HubSpot sandbox webhooks → ${webhookUrl}`),
+      (error: unknown) => log(`HubSpot sandbox webhooks not registered: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  } else if (sandboxes?.urls.hubspot) log('HubSpot sandbox webhooks not registered: set APP_URL (or a fixed PORT) so the signed URL is the one we listen on');
   if (demo) {
     log('Demo log-ins (shown once; also in ' + demoCredentialsFile(env.DATA_DIR) + '):');
     for (const l of demo) log(`  ${l.role.padEnd(11)} ${l.email.padEnd(22)} ${l.password}`);

@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
+import { readBodyLimited } from '../lib/request-body.server';
 import { receiveKommoWebhook, redactedWebhookPath, WEBHOOK_MAX_BODY_BYTES } from '../../server/services/kommo/webhook';
 
 /**
@@ -9,31 +10,11 @@ import { receiveKommoWebhook, redactedWebhookPath, WEBHOOK_MAX_BODY_BYTES } from
  * log (which prints the path) never sees this URL.
  */
 
-async function readLimited(request: Request, max: number): Promise<string | null> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > max) return null;
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const slug = params.slug ?? '';
   if (request.method !== 'POST') return Response.json({ error: 'method not allowed' }, { status: 405, headers: { allow: 'POST' } });
   try {
-    const body = await readLimited(request, WEBHOOK_MAX_BODY_BYTES);
+    const body = await readBodyLimited(request, WEBHOOK_MAX_BODY_BYTES);
     if (body === null) return Response.json({ error: 'body too large' }, { status: 413 });
     const answer = await receiveKommoWebhook(
       { db: context.services.db, boss: context.services.boss },

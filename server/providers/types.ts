@@ -63,6 +63,8 @@ export interface CrmIdentity {
   userName: string;
   email: string | null;
   organizationName: string;
+  /** The CRM's org/portal id (HubSpot hub id, Salesforce organization id): webhooks are routed by it. */
+  accountId?: string | null;
 }
 
 /** A CRM client bound to one connection's tokens. */

@@ -151,7 +151,7 @@ describe('OAuth', () => {
     expect(isRetryable(wrong)).toBe(false);
 
     const { client } = harness(sb, tokens);
-    expect(await client.identity()).toEqual({ userId: String(PORTAL.userId), userName: PORTAL.user, email: PORTAL.user, organizationName: PORTAL.hubDomain });
+    expect(await client.identity()).toEqual({ userId: String(PORTAL.userId), userName: PORTAL.user, email: PORTAL.user, organizationName: PORTAL.hubDomain, accountId: String(PORTAL.hubId) });
 
     const refreshed = await oauth.refresh(tokens.refreshToken!, tokens);
     expect(refreshed.accessToken).not.toBe(tokens.accessToken);

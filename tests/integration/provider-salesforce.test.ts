@@ -163,6 +163,7 @@ describe('identity and describe', () => {
       email: 'demo.admin@crmhub-sandbox.example',
       // the sandbox serves no Organization object: the fallback names the org id
       organizationName: `Salesforce org ${ORG_ID}`,
+      accountId: ORG_ID,
     });
     const account = await client.describe('account');
     const byName = new Map(account.map((f) => [f.name, f]));

@@ -56,13 +56,21 @@ export interface HubSpotClientOptions {
   /** API base URL; default `oauth.baseUrl`, else https://api.hubapi.com. */
   baseUrl?: string;
   onTokensRefreshed: (tokens: TokenSet) => Promise<void>;
-  /** Awaited before every HTTP request to the CRM APIs (the engine's shared per-connection limiter). */
-  beforeCall?: () => Promise<void>;
+  /** Awaited before every HTTP request to the CRM APIs (the engine's shared per-connection limiter); `search` for the search endpoints. */
+  beforeCall?: (kind: 'api' | 'search') => Promise<void>;
   onRateLimitInfo?: (info: RateLimitInfo) => void;
   /** Clients with the same key share the search gate; default: the connection's refresh token. */
   throttleKey?: string;
   /** Search requests per second (HubSpot documents 5 per second per token). */
   searchPerSecond?: number;
+  /** The in-process search gate (default on); off when `beforeCall` paces search requests itself. */
+  searchGate?: boolean;
+  /**
+   * The engine retries rate limits (default false: the official client's own retries, which
+   * wait a fixed 10 s / 20 s on a TEN_SECONDLY 429 and ignore Retry-After). When true, a 429
+   * surfaces at once as ProviderRateLimited and 5xx answers are retried here (200, 400 ms).
+   */
+  engineRetries?: boolean;
   /** Upper bound for one call including the client's own retries (default 90 s). */
   requestTimeoutMs?: number;
   /** Refresh this long before `tokens.expiresAt` (default 60 s). */
@@ -126,7 +134,8 @@ export class HubSpotCrmClient implements CrmClient {
 
   private readonly middleware: SdkMiddleware = {
     pre: async (context) => {
-      if (this.options.beforeCall && !new URL(context.getUrl()).pathname.startsWith('/oauth/')) await this.options.beforeCall();
+      const path = new URL(context.getUrl()).pathname;
+      if (this.options.beforeCall && !path.startsWith('/oauth/')) await this.options.beforeCall(path.endsWith('/search') ? 'search' : 'api');
       return context;
     },
     post: async (context) => {
@@ -136,7 +145,7 @@ export class HubSpotCrmClient implements CrmClient {
   };
 
   private build(): Sdk {
-    return buildSdk({ basePath: this.baseUrl, accessToken: this.tokens.accessToken, middleware: [this.middleware] });
+    return buildSdk({ basePath: this.baseUrl, accessToken: this.tokens.accessToken, middleware: [this.middleware], ...(this.options.engineRetries ? { attempts: 1 } : {}) });
   }
 
   private reportRateLimit(headers: Record<string, string>): void {
@@ -212,13 +221,19 @@ export class HubSpotCrmClient implements CrmClient {
     if (this.refreshing) await this.refreshing;
     if (this.expiresSoon()) await this.refresh(this.sdk);
     let refreshed = false;
+    let serverErrors = 0;
     for (;;) {
       const sdk = this.sdk;
       try {
         const run = () => this.withTimeout(fn(sdk));
-        return kind === 'search' ? await this.gate.run(run) : await run();
+        return kind === 'search' && this.options.searchGate !== false ? await this.gate.run(run) : await run();
       } catch (error) {
         const authFailed = isApiException(error) && (error.code === 401 || (kind === 'introspect' && error.code === 404));
+        if (this.options.engineRetries && isApiException(error) && error.code >= 500 && serverErrors < 2) {
+          serverErrors += 1;
+          await new Promise((r) => setTimeout(r, 200 * serverErrors));
+          continue;
+        }
         if (!authFailed) throw translateError(error);
         if (refreshed) throw new ReauthorizationNeeded('HubSpot rejected a freshly refreshed access token');
         await this.refresh(sdk);
@@ -244,6 +259,7 @@ export class HubSpotCrmClient implements CrmClient {
       userName: info.user ?? String(info.userId),
       email: info.user ?? null,
       organizationName: info.hubDomain ?? `HubSpot portal ${info.hubId}`,
+      accountId: info.hubId !== undefined && info.hubId !== null ? String(info.hubId) : null,
     };
   }
 

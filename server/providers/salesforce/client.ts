@@ -319,6 +319,7 @@ export class SalesforceClient implements CrmClient {
       userName: info.username ?? info.display_name ?? info.user_id,
       email: info.email ?? null,
       organizationName: organizationName ?? `Salesforce org ${info.organization_id}`,
+      accountId: typeof info.organization_id === 'string' ? info.organization_id : null,
     };
   }
 

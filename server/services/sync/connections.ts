@@ -237,9 +237,11 @@ export async function completeAuthorization(deps: SyncDeps, actor: Actor, input:
     tokens = { ...tokens, instanceUrl };
   }
   let connectedAs: string | null = null;
+  let remoteAccountId: string | null = null;
   try {
     const identity = await crmClient({ ...setup, apiBaseUrl: instanceUrl }, tokens, { connectionId: connection.id }).identity();
     connectedAs = `${identity.userName} · ${identity.organizationName}`;
+    remoteAccountId = identity.accountId ?? null;
   } catch (error) {
     await oauth.revoke(tokens).catch(() => {});
     throw new SyncError('provider', `Connected, but ${providerLabel(connection.provider)} did not tell who we are (${error instanceof Error ? error.message.slice(0, 200) : 'error'}). Please try again.`);
@@ -253,6 +255,7 @@ export async function completeAuthorization(deps: SyncDeps, actor: Actor, input:
       status: 'connected',
       statusReason: null,
       connectedAs,
+      remoteAccountId,
       connectedAt: now,
       // the first sync is due at once (unless manual); later ones follow the frequency
       nextSyncAt: connection.frequency === 'manual' ? null : now,
@@ -288,7 +291,11 @@ export async function testConnection(deps: SyncDeps, connection: Connection): Pr
     const identity = await client.identity();
     await client.flushUsage(deps.db);
     const connectedAs = `${identity.userName} · ${identity.organizationName}`;
-    await deps.db.update(connections).set({ connectedAs, updatedAt: new Date() }).where(eq(connections.id, connection.id));
+    // the portal/org id also fills in for connections authorized before it was stored (webhooks are routed by it)
+    await deps.db
+      .update(connections)
+      .set({ connectedAs, ...(identity.accountId ? { remoteAccountId: identity.accountId } : {}), updatedAt: new Date() })
+      .where(eq(connections.id, connection.id));
     return { ok: true, connectedAs };
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message.slice(0, 300) : 'The CRM did not answer.' };
