@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { conflictStatuses, syncEntities } from '../shared/sync';
-import { conflictDetail, ignoreConflicts, listConflicts, resolveConflict } from '../services/sync/conflicts';
+import { conflictDetail, countOpenConflicts, ignoreConflicts, listConflictRecords, listConflicts, resolveConflict } from '../services/sync/conflicts';
 import { connectionById } from '../services/sync/connections';
 import { notFound, router } from '../trpc';
 import { syncProcedure } from './sync-procedures';
@@ -22,6 +22,30 @@ export const conflictsRouter = router({
     .query(async ({ ctx, input }) => {
       if (input.connectionId) await connectionById(ctx.db, ctx.tenant.organizationId, input.connectionId);
       return listConflicts(ctx.db, ctx.tenant.organizationId, input);
+    }),
+
+  /** The same, grouped per record: the fields in conflict, the record's name, the first conflict's id. */
+  records: syncProcedure('integrations.read')
+    .input(
+      z.object({
+        connectionId: id.optional(),
+        status: z.enum(conflictStatuses).default('open'),
+        entity: z.enum(syncEntities).optional(),
+        cursor: z.string().max(100).regex(/^[0-9 :.+-]+\|[0-9a-f-]{36}$/).optional(),
+        limit: z.number().int().min(1).max(100).default(25),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      if (input.connectionId) await connectionById(ctx.db, ctx.tenant.organizationId, input.connectionId);
+      return listConflictRecords(ctx.db, ctx.tenant.organizationId, input);
+    }),
+
+  /** Open conflicts of a connection (fields and records), for the tab's badge. */
+  count: syncProcedure('integrations.read')
+    .input(z.object({ connectionId: id }))
+    .query(async ({ ctx, input }) => {
+      await connectionById(ctx.db, ctx.tenant.organizationId, input.connectionId);
+      return countOpenConflicts(ctx.db, ctx.tenant.organizationId, input.connectionId);
     }),
 
   byId: syncProcedure('integrations.read')

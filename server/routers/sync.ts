@@ -1,11 +1,11 @@
 import { TRPCError } from '@trpc/server';
 import { and, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
-import { syncRunErrors } from '../../db/schema';
+import { syncRunErrors, syncRuns } from '../../db/schema';
 import { syncEntities, syncRunStatuses } from '../shared/sync';
 import { connectionById } from '../services/sync/connections';
 import { enqueueSync } from '../services/sync/enqueue';
-import { listRuns, runDetail } from '../services/sync/runs';
+import { listRunErrors, listRuns, runDetail } from '../services/sync/runs';
 import { notFound, router } from '../trpc';
 import { syncProcedure } from './sync-procedures';
 
@@ -33,6 +33,18 @@ export const syncRouter = router({
   run: syncProcedure('integrations.read')
     .input(z.object({ id }))
     .query(async ({ ctx, input }) => (await runDetail(ctx.db, ctx.tenant.organizationId, input.id)) ?? notFound('Sync run')),
+
+  /** A run's record-level errors, a page at a time (the run detail shows them all, not only the first 500). */
+  runErrors: syncProcedure('integrations.read')
+    .input(z.object({ runId: id, cursor: id.optional(), limit: z.number().int().min(1).max(100).default(25) }))
+    .query(async ({ ctx, input }) => {
+      const [run] = await ctx.db
+        .select({ id: syncRuns.id })
+        .from(syncRuns)
+        .where(and(eq(syncRuns.id, input.runId), eq(syncRuns.organizationId, ctx.tenant.organizationId)));
+      if (!run) notFound('Sync run');
+      return listRunErrors(ctx.db, ctx.tenant.organizationId, input);
+    }),
 
   /** Re-runs only the run's retryable failed records, as a job of its own. */
   retryFailed: syncProcedure('integrations.manage')

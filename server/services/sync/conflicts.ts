@@ -1,10 +1,10 @@
-import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { fieldMappings, recordLinks, syncConflicts } from '../../../db/schema';
 import type { ConflictStatus, SyncEntity } from '../../shared/sync';
 import type { Executor } from '../crm/context';
 import { listCustomFields } from '../crm/custom-fields';
 import { tenantCountry } from '../crm/phone';
-import { buildAppWrite, readAppField } from './app-fields';
+import { buildAppWrite, readAppField, type AppRow } from './app-fields';
 import { appRowsByIds, appTable, updateAppRow } from './app-records';
 import { SyncError, syncNotFound } from './errors';
 import { ACCOUNT_KEY } from './mapping-set';
@@ -19,31 +19,96 @@ import { ACCOUNT_KEY } from './mapping-set';
 
 export type SyncConflict = typeof syncConflicts.$inferSelect;
 
+type ConflictFilter = { connectionId?: string; status?: ConflictStatus; entity?: SyncEntity };
+
+const conflictFilter = (organizationId: string, input: ConflictFilter) =>
+  and(
+    eq(syncConflicts.organizationId, organizationId),
+    input.connectionId ? eq(syncConflicts.connectionId, input.connectionId) : undefined,
+    input.status ? eq(syncConflicts.status, input.status) : undefined,
+    input.entity ? eq(syncConflicts.entity, input.entity) : undefined,
+  );
+
 export async function listConflicts(
   db: Executor,
   organizationId: string,
-  input: { connectionId?: string; status?: ConflictStatus; entity?: SyncEntity; cursor?: string; limit: number },
+  input: ConflictFilter & { cursor?: string; limit: number },
 ) {
-  let after: { createdAt: Date; id: string } | undefined;
-  if (input.cursor) {
-    const [row] = await db.select({ createdAt: syncConflicts.createdAt, id: syncConflicts.id }).from(syncConflicts).where(and(eq(syncConflicts.id, input.cursor), eq(syncConflicts.organizationId, organizationId)));
-    after = row;
-  }
+  // the cursor row is compared in SQL, where timestamps keep their microseconds
+  const cursorRow = input.cursor
+    ? sql`(select c.created_at, c.id from sync_conflicts c where c.id = ${input.cursor} and c.organization_id = ${organizationId})`
+    : undefined;
   const items = await db
     .select()
     .from(syncConflicts)
-    .where(
-      and(
-        eq(syncConflicts.organizationId, organizationId),
-        input.connectionId ? eq(syncConflicts.connectionId, input.connectionId) : undefined,
-        input.status ? eq(syncConflicts.status, input.status) : undefined,
-        input.entity ? eq(syncConflicts.entity, input.entity) : undefined,
-        after ? or(lt(syncConflicts.createdAt, after.createdAt), and(eq(syncConflicts.createdAt, after.createdAt), lt(syncConflicts.id, after.id))) : undefined,
-      ),
-    )
+    .where(and(conflictFilter(organizationId, input), cursorRow ? sql`(sync_conflicts.created_at, sync_conflicts.id) < ${cursorRow}` : undefined))
     .orderBy(desc(syncConflicts.createdAt), desc(syncConflicts.id))
     .limit(input.limit + 1);
   return { items: items.slice(0, input.limit), nextCursor: items.length > input.limit ? items[input.limit - 1]!.id : null };
+}
+
+/**
+ * Conflicts grouped per record (a row is one field; a person settles a record), newest
+ * first, keyset-paginated by (latest detection, record link id). The cursor is the last
+ * group's `cursor` string, kept as Postgres' own timestamp text so no microseconds are lost.
+ */
+export async function listConflictRecords(
+  db: Executor,
+  organizationId: string,
+  input: ConflictFilter & { cursor?: string; limit: number },
+) {
+  const latest = sql`max(${syncConflicts.createdAt})`;
+  let after: { at: string; recordLinkId: string } | undefined;
+  if (input.cursor) {
+    const [at, recordLinkId] = input.cursor.split('|');
+    if (at && recordLinkId) after = { at, recordLinkId };
+  }
+  const rows = await db
+    .select({
+      recordLinkId: syncConflicts.recordLinkId,
+      entity: syncConflicts.entity,
+      appId: syncConflicts.appId,
+      remoteId: syncConflicts.remoteId,
+      fields: sql<string[]>`array_agg(${syncConflicts.appField} order by ${syncConflicts.createdAt}, ${syncConflicts.appField})`,
+      /** The first (oldest) conflict of the group: the detail page's address. */
+      firstId: sql<string>`(array_agg(${syncConflicts.id} order by ${syncConflicts.createdAt}, ${syncConflicts.id}))[1]`,
+      detectedAt: sql<Date>`${latest}`.mapWith(syncConflicts.createdAt),
+      cursorAt: sql<string>`${latest}::text`,
+    })
+    .from(syncConflicts)
+    .where(conflictFilter(organizationId, input))
+    .groupBy(syncConflicts.recordLinkId, syncConflicts.entity, syncConflicts.appId, syncConflicts.remoteId)
+    .having(after ? sql`(${latest}, ${syncConflicts.recordLinkId}) < (${after.at}::timestamptz, ${after.recordLinkId}::uuid)` : undefined)
+    .orderBy(desc(latest), desc(syncConflicts.recordLinkId))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  const names = new Map<string, string>();
+  for (const entity of ['account', 'contact'] as const) {
+    const ids = page.filter((r) => r.entity === entity).map((r) => r.appId);
+    for (const [id, row] of await appRowsByIds(db, organizationId, entity, ids)) names.set(id, recordName(row));
+  }
+  const last = page[page.length - 1];
+  return {
+    items: page.map(({ cursorAt: _, ...r }) => ({ ...r, recordName: names.get(r.appId) ?? null })),
+    nextCursor: rows.length > input.limit && last ? `${last.cursorAt}|${last.recordLinkId}` : null,
+  };
+}
+
+/** Open conflicts of a connection, counted per field (the tab's badge). */
+export async function countOpenConflicts(db: Executor, organizationId: string, connectionId: string): Promise<{ fields: number; records: number }> {
+  const [row] = await db
+    .select({ fields: sql<number>`count(*)::int`, records: sql<number>`count(distinct ${syncConflicts.recordLinkId})::int` })
+    .from(syncConflicts)
+    .where(and(eq(syncConflicts.organizationId, organizationId), eq(syncConflicts.connectionId, connectionId), eq(syncConflicts.status, 'open')));
+  return { fields: row?.fields ?? 0, records: row?.records ?? 0 };
+}
+
+/** How a person recognises the record: an account's name, a contact's name or e-mail. */
+function recordName(row: AppRow): string {
+  const r = row as unknown as Record<string, string | null | undefined>;
+  if (typeof r.name === 'string' && r.name) return r.name;
+  const full = [r.firstName, r.lastName].filter(Boolean).join(' ');
+  return full || r.email || row.id;
 }
 
 export async function conflictById(db: Executor, organizationId: string, id: string, lock = false): Promise<SyncConflict> {
@@ -64,7 +129,12 @@ export async function conflictDetail(db: Executor, organizationId: string, id: s
     .select()
     .from(syncConflicts)
     .where(and(eq(syncConflicts.recordLinkId, conflict.recordLinkId), eq(syncConflicts.status, 'open')));
-  return { conflict, appRecord: rows.get(conflict.appId) ?? null, openFieldsOfRecord: others };
+  const appRecord = rows.get(conflict.appId) ?? null;
+  // the app's value now (it may have moved since the conflict was parked): what "use app" writes
+  const currentAppValues = Object.fromEntries(
+    [conflict, ...others].filter((c) => c.field !== ACCOUNT_KEY).map((c) => [c.id, appRecord ? readAppField(appRecord, c.appField) : null]),
+  );
+  return { conflict, appRecord, openFieldsOfRecord: others, recordName: appRecord ? recordName(appRecord) : null, currentAppValues };
 }
 
 export interface Resolution {

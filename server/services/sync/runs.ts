@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, isNull, lte, sql } from 'drizzle-orm';
 import type { Db, Sql } from '../../../db/client';
 import { syncRunErrors, syncRuns, type SyncRunProgress } from '../../../db/schema';
 import { publishEvent } from '../../realtime/channel';
@@ -149,16 +149,15 @@ export interface RunFilter {
   limit: number;
 }
 
-/** Sync history, newest first, keyset-paginated by (started_at, id). */
+/**
+ * Sync history, newest first, keyset-paginated by (started_at, id). The cursor row is
+ * compared in SQL: timestamps keep their microseconds there (a JS Date would drop them
+ * and skip rows started in the cursor's millisecond).
+ */
 export async function listRuns(db: Executor, organizationId: string, filter: RunFilter) {
-  let after: { startedAt: Date; id: string } | undefined;
-  if (filter.cursor) {
-    const [row] = await db
-      .select({ startedAt: syncRuns.startedAt, id: syncRuns.id })
-      .from(syncRuns)
-      .where(and(eq(syncRuns.id, filter.cursor), eq(syncRuns.organizationId, organizationId)));
-    after = row;
-  }
+  const cursorRow = filter.cursor
+    ? sql`(select c.started_at, c.id from sync_runs c where c.id = ${filter.cursor} and c.organization_id = ${organizationId})`
+    : undefined;
   const items = await db
     .select()
     .from(syncRuns)
@@ -170,7 +169,7 @@ export async function listRuns(db: Executor, organizationId: string, filter: Run
         filter.entity ? eq(syncRuns.entity, filter.entity) : undefined,
         filter.from ? gte(syncRuns.startedAt, filter.from) : undefined,
         filter.to ? lte(syncRuns.startedAt, filter.to) : undefined,
-        after ? or(lt(syncRuns.startedAt, after.startedAt), and(eq(syncRuns.startedAt, after.startedAt), lt(syncRuns.id, after.id))) : undefined,
+        cursorRow ? sql`(sync_runs.started_at, sync_runs.id) < ${cursorRow}` : undefined,
       ),
     )
     .orderBy(desc(syncRuns.startedAt), desc(syncRuns.id))
@@ -199,4 +198,42 @@ export async function runDetail(db: Executor, organizationId: string, id: string
     .from(syncRunErrors)
     .where(and(eq(syncRunErrors.runId, id), eq(syncRunErrors.retryable, true), isNull(syncRunErrors.retriedAt)));
   return { run: { ...run, durationMs: run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null }, errors, retryableCount: retryable?.n ?? 0 };
+}
+
+/**
+ * A run's record-level errors, oldest first, keyset-paginated by (created_at, id). `attempts`
+ * counts how often this record has failed on this side of the connection up to this error
+ * (the first failure and every retry that failed again).
+ */
+export async function listRunErrors(db: Executor, organizationId: string, input: { runId: string; cursor?: string; limit: number }) {
+  const cursorRow = input.cursor
+    ? sql`(select c.created_at, c.id from sync_run_errors c where c.id = ${input.cursor} and c.run_id = ${input.runId})`
+    : undefined;
+  // spelled out: inside a one-table select drizzle drops the table names a correlated subquery needs
+  const attempts = sql<number>`(select count(*)::int from sync_run_errors prior where prior.connection_id = sync_run_errors.connection_id and prior.entity = sync_run_errors.entity and prior.side = sync_run_errors.side and (prior.app_id = sync_run_errors.app_id or prior.remote_id = sync_run_errors.remote_id) and prior.created_at <= sync_run_errors.created_at)`;
+  const rows = await db
+    .select({
+      id: syncRunErrors.id,
+      entity: syncRunErrors.entity,
+      side: syncRunErrors.side,
+      appId: syncRunErrors.appId,
+      remoteId: syncRunErrors.remoteId,
+      message: syncRunErrors.message,
+      retryable: syncRunErrors.retryable,
+      retriedAt: syncRunErrors.retriedAt,
+      createdAt: syncRunErrors.createdAt,
+      attempts,
+    })
+    .from(syncRunErrors)
+    .where(
+      and(
+        eq(syncRunErrors.runId, input.runId),
+        eq(syncRunErrors.organizationId, organizationId),
+        cursorRow ? sql`(sync_run_errors.created_at, sync_run_errors.id) > ${cursorRow}` : undefined,
+      ),
+    )
+    .orderBy(asc(syncRunErrors.createdAt), asc(syncRunErrors.id))
+    .limit(input.limit + 1);
+  const items = rows.slice(0, input.limit);
+  return { items, nextCursor: rows.length > input.limit ? items[items.length - 1]!.id : null };
 }
