@@ -66,21 +66,23 @@ try {
   const manager: CrmActor = { organizationId: tenant.id, userId: owner.id, seesAllLeads: true };
   const salesActor: CrmActor = { organizationId: tenant.id, userId: sales.id, seesAllLeads: false };
   const sample = (k: number) => people[(k * 7919) % people.length]!;
-  const kinds: { kind: string; actor: CrmActor; q: (k: number) => Parameters<typeof listLeads>[2] }[] = [
+  const broadTerms = ['ООО', 'GmbH', 'Group', 'ИП', 'Anna', 'AO'];
+  const kinds: { kind: string; actor: CrmActor; q: (k: number) => Parameters<typeof listLeads>[2]; sort?: Parameters<typeof listLeads>[3] }[] = [
     { kind: 'name fragment', actor: manager, q: (k) => ({ q: sample(k).lastName.slice(0, 5) }) },
     { kind: 'e-mail', actor: manager, q: (k) => ({ q: sample(k).email }) },
     { kind: 'phone (whole number)', actor: manager, q: (k) => ({ q: sample(k).phone }) },
     { kind: 'company fragment', actor: manager, q: (k) => ({ q: companies[sample(k).companyIndex]!.name.split(' ')[0]!.slice(0, 6) }) },
     { kind: 'no search, stage filter', actor: manager, q: (k) => ({ stageIds: [stages[k % stages.length]!.id] }) },
     { kind: 'sales user, name fragment', actor: salesActor, q: (k) => ({ q: sample(k).firstName.slice(0, 4) }) },
+    { kind: 'broad term (legal form, 2-letter), by name', actor: manager, q: (k) => ({ q: broadTerms[k % broadTerms.length] }), sort: { sort: 'name', direction: 'asc' } },
   ];
   const rows: string[] = [];
-  for (const { kind, actor, q } of kinds) {
-    for (let k = 0; k < 5; k++) await listLeads(database.db, actor, q(k), { sort: 'createdAt', direction: 'desc' }, { limit: 50 }); // warm
+  for (const { kind, actor, q, sort = { sort: 'createdAt', direction: 'desc' } as const } of kinds) {
+    for (let k = 0; k < 5; k++) await listLeads(database.db, actor, q(k), sort, { limit: 50 }); // warm
     const times: number[] = [];
     for (let k = 0; k < 60; k++) {
       const started = performance.now();
-      await listLeads(database.db, actor, q(k + 10), { sort: 'createdAt', direction: 'desc' }, { limit: 50 });
+      await listLeads(database.db, actor, q(k + 10), sort, { limit: 50 });
       times.push(performance.now() - started);
     }
     rows.push(`| ${kind} | ${quantile(times, 0.5).toFixed(1)} | ${quantile(times, 0.95).toFixed(1)} | ${Math.max(...times).toFixed(1)} |`);

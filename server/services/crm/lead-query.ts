@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gte, ilike, inArray, isNull, lte, or, sql, sum, type SQL } from 'drizzle-orm';
 import { alias, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
-import { leadStages, leads, users } from '../../../db/schema';
+import { leadSearchText, leadStages, leads, users } from '../../../db/schema';
 import { leadSources, leadStatuses } from '../../shared/crm';
 import { escapeLike } from '../../shared/validation';
 import { visibleLeadCondition } from './activities';
@@ -84,12 +84,11 @@ export function leadFilterCondition(actor: CrmActor, filter: LeadFilter, country
     // a term of digits and phone punctuation is a phone number; anything else is text
     const phone = phoneCondition(q, country);
     const term = `%${escapeLike(q)}%`;
-    // a term with @ is (part of) an e-mail address: only the e-mail column can match it
-    // Each column's trigram index answers its own ILIKE; the union of their ids keeps the
-    // planner from trading them for a scan of the tenant (it cannot estimate ILIKE).
-    const text = q.includes('@')
-      ? ilike(leads.email, term)
-      : sql`${leads.id} in (select m.id from leads m where m.name ilike ${term} union select m.id from leads m where m.email ilike ${term} union select m.id from leads m where m.company ilike ${term})`;
+    // a term with @ is (part of) an e-mail address: only the e-mail column can match it.
+    // Otherwise one expression over name, e-mail and company, the one leads_search_trgm_idx
+    // indexes: its statistics tell the planner how broad the term is, so a rare term is
+    // read from the trigram index and a broad one ("ООО", "GmbH") walks the sort index.
+    const text = q.includes('@') ? ilike(leads.email, term) : ilike(leadSearchText(leads), term);
     conditions.push(phone ?? text);
   }
   if (filter.stageIds?.length) conditions.push(inArray(leads.stageId, filter.stageIds));
@@ -112,14 +111,40 @@ function ordering(sort: LeadSort) {
 
 /** Totals beyond this show as "1,000+": counting every match of a broad term costs more than the page. */
 export const LEAD_TOTAL_CAP = 1_000;
+/**
+ * The cap for a term no trigram index can narrow (no word of three letters or digits, e.g.
+ * "ИП", "AO"): such a count reads the table until it has found enough, so it stops sooner.
+ */
+export const SHORT_TERM_TOTAL_CAP = 100;
+
+/** True when pg_trgm extracts no trigram from the term, so its GIN index cannot narrow the search. */
+export function isShortTerm(q: string): boolean {
+  return !q.split(/[^\p{L}\p{N}]+/u).some((word) => [...word].length >= 3);
+}
+
+/**
+ * Planner settings for the rest of the transaction (set_config(..., true) = SET LOCAL).
+ * `index`: read the search's own index (GIN trigram or b-tree) and sort what it found;
+ * `ordered`: walk the index of the list's sort order and filter, so LIMIT stops early.
+ */
+async function searchPlan(tx: Executor, plan: 'index' | 'ordered') {
+  if (plan === 'index') await tx.execute(sql`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)`);
+  else await tx.execute(sql`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'on', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)`);
+}
 
 /**
  * Keyset pagination on (sort value, id): `cursor` is the id of the last lead of the
  * previous page, and the database compares against that row's own values, so no
  * precision is lost on timestamps. The total is counted for the first page only, up to LEAD_TOTAL_CAP.
+ *
+ * A search decides its plan from a bounded count rather than from the planner's guess
+ * (it cannot estimate ILIKE '%…%' well): up to LEAD_TOTAL_CAP matches are read from the
+ * trigram index and sorted; more than that (a legal form, a common name) and the page
+ * walks the sort-order index, where at least 1 row in 100 matches, so LIMIT stops soon.
  */
 export async function listLeads(db: Executor, actor: CrmActor, filter: LeadFilter, sort: LeadSort, page: { cursor?: string; limit: number }) {
-  const where = leadFilterCondition(actor, filter, filter.q ? await tenantCountry(db, actor.organizationId) : undefined);
+  const q = filter.q?.trim();
+  const where = leadFilterCondition(actor, filter, q ? await tenantCountry(db, actor.organizationId) : undefined);
   let keyset: SQL | undefined;
   if (page.cursor) {
     const c = alias(leads, 'cursor_lead');
@@ -127,8 +152,8 @@ export async function listLeads(db: Executor, actor: CrmActor, filter: LeadFilte
     const op = sql.raw(sort.direction === 'asc' ? '>' : '<');
     keyset = sql`(${expr(leads)}, ${leads.id}) ${op} (select ${expr(c)}, ${c.id} from ${leads} ${sql.identifier('cursor_lead')} where ${c.id} = ${page.cursor} and ${c.organizationId} = ${actor.organizationId})`;
   }
-  const run = async (tx: Executor) => {
-    const pageQuery = tx
+  const pageQuery = (tx: Executor) =>
+    tx
       .select(leadView)
       .from(leads)
       .leftJoin(leadStages, eq(leadStages.id, leads.stageId))
@@ -136,20 +161,34 @@ export async function listLeads(db: Executor, actor: CrmActor, filter: LeadFilte
       .where(and(where, keyset))
       .orderBy(...ordering(sort))
       .limit(page.limit + 1);
-    // count (up to the cap) beside the page query rather than after it
-    const countQuery = page.cursor
-      ? Promise.resolve(null)
-      : tx
-          .select({ n: count() })
-          .from(tx.select({ one: sql`1` }).from(leads).where(where).limit(LEAD_TOTAL_CAP + 1).as('matches'))
-          .then(([row]) => row?.n ?? 0);
-    return Promise.all([pageQuery, countQuery]);
-  };
-  const [rows, matched] = await run(db);
+  const countQuery = (tx: Executor, cap: number) =>
+    tx
+      .select({ n: count() })
+      .from(tx.select({ one: sql`1` }).from(leads).where(where).limit(cap + 1).as('matches'))
+      .then(([row]) => row?.n ?? 0);
+
+  let rows: Awaited<ReturnType<typeof pageQuery>>;
+  let matched: number | null;
+  let cap = LEAD_TOTAL_CAP;
+  if (!q) {
+    // filters only: b-tree indexes the planner estimates well; count beside the page
+    [rows, matched] = await Promise.all([pageQuery(db), page.cursor ? Promise.resolve(null) : countQuery(db, cap)]);
+  } else {
+    const short = isShortTerm(q) && !phoneSearchDigits(q);
+    if (short) cap = SHORT_TERM_TOTAL_CAP;
+    [rows, matched] = await db.transaction(async (tx) => {
+      // the count reads the search index (or, for a short term, the table until it has cap + 1)
+      if (!short) await searchPlan(tx, 'index');
+      const n = await countQuery(tx, cap);
+      const broad = short || n > cap;
+      if (broad) await searchPlan(tx, 'ordered');
+      return [await pageQuery(tx), page.cursor ? null : n] as const;
+    });
+  }
   const items = rows.slice(0, page.limit);
   const nextCursor = rows.length > page.limit ? items[items.length - 1]!.id : null;
-  const total = matched === null ? null : Math.min(matched, LEAD_TOTAL_CAP);
-  const totalCapped = matched !== null && matched > LEAD_TOTAL_CAP;
+  const total = matched === null ? null : Math.min(matched, cap);
+  const totalCapped = matched !== null && matched > cap;
   return { items, nextCursor, total, totalCapped };
 }
 
