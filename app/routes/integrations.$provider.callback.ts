@@ -37,7 +37,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { caller, headers } = await callerFor(request, context);
   try {
     const { connectionId } = await caller.connections.completeAuthorization({ provider, state, code });
-    headers.set('Location', `/integrations?connected=${encodeURIComponent(connectionId)}`);
+    // the configure step of the connect flow: direction, frequency, entities, then on to the mappings
+    headers.set('Location', `/integrations/${encodeURIComponent(connectionId)}/settings?welcome=1`);
     for (const [k, v] of Object.entries(NO_REFERRER)) headers.set(k, v);
     return new Response(null, { status: 302, headers });
   } catch (error) {

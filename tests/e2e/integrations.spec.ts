@@ -12,17 +12,19 @@ test('owner connects HubSpot through the sandbox consent page, syncs, pauses and
   await page.goto('/integrations');
   await expect(page.getByRole('heading', { level: 1, name: 'Integrations' })).toBeVisible();
 
-  const salesforce = page.getByTestId('connection-salesforce');
-  const hubspot = page.getByTestId('connection-hubspot');
+  // the seeded connections are the oldest, listed last (other specs add and disconnect their own)
+  const salesforce = page.getByTestId('connection-salesforce').last();
+  const hubspot = page.getByTestId('connection-hubspot').last();
   await expect(salesforce.getByRole('heading', { name: /Salesforce/ })).toBeVisible();
   await expect(hubspot.getByRole('heading', { name: /HubSpot/ })).toBeVisible();
   await expect(hubspot.getByTestId('connection-status')).toHaveText('Waiting for authorization');
   await expect(salesforce.getByTestId('connection-status')).toHaveText('Waiting for authorization');
 
-  // Connect → the sandbox's consent page (another origin) → Allow → back on /integrations
+  // Connect → the sandbox's consent page (another origin) → Allow → the connection's configure step
   await Promise.all([page.waitForURL((u) => u.pathname.startsWith('/oauth/authorize')), hubspot.getByRole('button', { name: 'Connect', exact: true }).click()]);
-  await Promise.all([page.waitForURL((u) => u.pathname === '/integrations' && u.searchParams.has('connected')), page.getByRole('button', { name: 'Allow' }).click()]);
-  await expect(page.getByRole('status').filter({ hasText: /HubSpot is connected/ })).toBeVisible();
+  await Promise.all([page.waitForURL((u) => /^\/integrations\/[0-9a-f-]{36}\/settings$/.test(u.pathname) && u.searchParams.get('welcome') === '1'), page.getByRole('button', { name: 'Allow' }).click()]);
+  await expect(page.getByText('Connected — choose how to sync.')).toBeVisible();
+  await page.goto('/integrations');
   await expect(hubspot.getByTestId('connection-status')).toHaveText('Connected');
   await expect(salesforce.getByTestId('connection-status')).toHaveText('Waiting for authorization');
 
@@ -63,7 +65,7 @@ test('owner connects HubSpot through the sandbox consent page, syncs, pauses and
 test('disconnect asks for confirmation first', async ({ page }) => {
   await loginAs(page, 'owner');
   await page.goto('/integrations');
-  const salesforce = page.getByTestId('connection-salesforce');
+  const salesforce = page.getByTestId('connection-salesforce').last();
   await salesforce.getByRole('button', { name: 'Disconnect' }).click();
   const dialog = page.getByRole('dialog', { name: 'Disconnect Salesforce?' });
   await expect(dialog).toBeVisible();
