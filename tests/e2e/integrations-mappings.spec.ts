@@ -184,3 +184,55 @@ test('owner connects, configures, maps fields and previews; a manager only reads
     expect(gone.status, JSON.stringify(gone.body)).toBe(200);
   }
 });
+
+test('Salesforce: a required CRM field left unmapped is highlighted until the mappings are reset', async ({ page }) => {
+  test.setTimeout(120_000);
+  await loginAs(page, 'owner');
+  const created = await trpcMutation<{ connection: { id: string }; authorizationUrl: string }>(page.request, 'connections.create', { provider: 'salesforce', frequency: 'manual' });
+  expect(created.status, JSON.stringify(created.body)).toBe(200);
+  const { connection, authorizationUrl } = created.body!.result!.data;
+  const base = `/integrations/${connection.id}`;
+  try {
+    await page.goto(authorizationUrl);
+    await Promise.all([page.waitForURL((u) => u.pathname === `${base}/settings`), page.getByRole('button', { name: 'Allow' }).click()]);
+
+    await page.goto(`${base}/mappings?entity=contact`);
+    const table = page.getByRole('region', { name: 'Field mappings of contacts' });
+    await expect(table.getByTestId('mapping-row')).toHaveCount(5);
+    await expect(table.getByTestId('required-unmapped')).toHaveCount(0);
+
+    // the add dialog marks required CRM fields; it passes axe while open
+    await page.getByRole('button', { name: 'Add mapping' }).click();
+    const add = page.getByRole('dialog', { name: 'Add a mapping' });
+    await add.getByRole('searchbox', { name: 'Search CRM fields' }).fill('LastName');
+    await expect(add.getByRole('radio', { name: /^Last Name \(LastName\).*required/ })).toBeVisible();
+    const open = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    expect(open.violations.map((v) => `add dialog ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await expect(add).toHaveCount(0);
+
+    // without the Last Name mapping, Salesforce would refuse contacts created from the app
+    await table.getByRole('button', { name: 'Delete mapping Last name ↔ Last Name' }).click();
+    await page.getByRole('dialog', { name: 'Delete Last name ↔ Last Name?' }).getByRole('button', { name: 'Delete mapping' }).click();
+    await expect(table.getByTestId('mapping-row')).toHaveCount(4);
+    const required = table.getByTestId('required-unmapped');
+    await expect(required).toHaveCount(1);
+    await expect(required).toContainText('Last Name (LastName)');
+    await expect(required).toContainText('Required by the CRM');
+
+    // reset to defaults (after a confirmation) brings the mapping back
+    await page.getByRole('button', { name: 'Reset to defaults' }).click();
+    const reset = page.getByRole('dialog', { name: 'Reset the contacts mappings?' });
+    await reset.getByRole('button', { name: 'Cancel' }).click();
+    await expect(required).toHaveCount(1);
+    await page.getByRole('button', { name: 'Reset to defaults' }).click();
+    await reset.getByRole('button', { name: 'Reset mappings' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'The mappings are back to the defaults.' })).toBeVisible();
+    await expect(reset).toHaveCount(0);
+    await expect(table.getByTestId('mapping-row')).toHaveCount(5);
+    await expect(required).toHaveCount(0);
+  } finally {
+    const gone = await trpcMutation(page.request, 'connections.disconnect', { id: connection.id });
+    expect(gone.status, JSON.stringify(gone.body)).toBe(200);
+  }
+});

@@ -80,7 +80,7 @@ test('managers read the cards without actions; sales reps get 403', async ({ bro
   await loginAs(page, 'manager');
   const response = await page.goto('/integrations');
   expect(response?.status()).toBe(200);
-  const salesforce = page.getByTestId('connection-salesforce');
+  const salesforce = page.getByTestId('connection-salesforce').last();
   await expect(salesforce.getByRole('heading', { name: /Salesforce/ })).toBeVisible();
   await expect(salesforce.getByRole('button')).toHaveCount(0);
   await expect(page.getByRole('button', { name: /Connect (Salesforce|HubSpot)/ })).toHaveCount(0);
