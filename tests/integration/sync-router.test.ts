@@ -42,14 +42,14 @@ async function callback(provider: string, query: Record<string, string>, user: {
 }
 
 describe('the OAuth callback route', () => {
-  it('completes the round trip and redirects to /integrations?connected=<id>, without a referrer', async () => {
+  it('completes the round trip and redirects to the configure step (/integrations/<id>/settings?welcome=1), without a referrer', async () => {
     const { caller } = await owner();
     const created = await caller.connections.create({ provider: 'hubspot', frequency: 'manual' });
     expect(created.connection.status).toBe('pending_auth');
     const { code, state } = await consent(created.authorizationUrl);
     const response = await callback('hubspot', { code, state });
     expect(response.status).toBe(302);
-    expect(response.headers.get('location')).toBe(`/integrations?connected=${created.connection.id}`);
+    expect(response.headers.get('location')).toBe(`/integrations/${created.connection.id}/settings?welcome=1`);
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');
     expect((await connectionRow(database.current, created.connection.id)).status).toBe('connected');
     // audited, without a secret
