@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, doublePrecision, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { RemoteField } from '../../server/providers/types';
 import {
   conflictStatuses,
@@ -296,3 +296,26 @@ export const syncConflicts = pgTable(
     index('sync_conflicts_org_idx').on(t.organizationId, t.status, t.createdAt),
   ],
 );
+
+/**
+ * The per-connection API pacer shared by every web process and worker (decision 009):
+ * GCRA slots for the provider's short-interval limit (`api_next_at`, HubSpot's 100/10 s;
+ * `search_next_at`, HubSpot search's 5/s), pushed forward by a 429's Retry-After for all,
+ * and the day's call count the daily budget is checked against. One row per connection;
+ * a process reserves a few slots per statement (services/sync/rate-limit.ts).
+ */
+export const syncRateLimits = pgTable('sync_rate_limits', {
+  connectionId: uuid('connection_id')
+    .primaryKey()
+    .references(() => connections.id, { onDelete: 'cascade' }),
+  apiNextAt: timestamp('api_next_at', { withTimezone: true }).notNull().defaultNow(),
+  searchNextAt: timestamp('search_next_at', { withTimezone: true }).notNull().defaultNow(),
+  /** Milliseconds between general calls as the provider last advertised it (null: the client's default). */
+  apiSpacingMs: doublePrecision('api_spacing_ms'),
+  /** UTC day (YYYY-MM-DD) of `dayCalls`. */
+  day: text('day').notNull(),
+  /** Calls reserved today by every process together. */
+  dayCalls: integer('day_calls').notNull().default(0),
+  /** Slots granted by the last reservation (read back by its RETURNING). */
+  granted: integer('granted').notNull().default(0),
+});

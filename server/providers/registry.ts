@@ -114,7 +114,10 @@ export function oauthProvider(setup: ProviderSetup): OAuthProvider {
 export interface ClientHooks {
   /** Stable per connection: clients with the same key share throttles. */
   connectionId: string;
-  beforeCall?: () => Promise<void>;
+  /** Awaited before every HTTP request to the CRM; `search` for HubSpot's search endpoints (their own limit). It paces search too, so the client's in-process search gate is off. */
+  beforeCall?: (kind?: 'api' | 'search') => Promise<void>;
+  /** Per HTTP request timeout (default: the client's own). */
+  requestTimeoutMs?: number;
   onRateLimitInfo?: (info: { remaining?: number; limit?: number; windowMs?: number; dailyUsed?: number; dailyLimit?: number }) => void;
 }
 
@@ -134,6 +137,7 @@ export function crmClient(setup: ProviderSetup, tokens: TokenSet, hooks: ClientH
       onTokensRefreshed: noRefresh,
       beforeCall: hooks.beforeCall,
       onRateLimitInfo: hooks.onRateLimitInfo,
+      ...(hooks.requestTimeoutMs ? { requestTimeoutMs: hooks.requestTimeoutMs } : {}),
     });
   }
   return createHubSpotClient({
@@ -144,5 +148,8 @@ export function crmClient(setup: ProviderSetup, tokens: TokenSet, hooks: ClientH
     beforeCall: hooks.beforeCall,
     onRateLimitInfo: hooks.onRateLimitInfo,
     throttleKey: hooks.connectionId,
+    searchGate: !hooks.beforeCall,
+    engineRetries: !!hooks.beforeCall,
+    ...(hooks.requestTimeoutMs ? { requestTimeoutMs: hooks.requestTimeoutMs } : {}),
   });
 }

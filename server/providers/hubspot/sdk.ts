@@ -40,9 +40,15 @@ export interface SdkResponseContext {
   headers: Record<string, string>;
 }
 
-export function buildSdk(input: { basePath: string; accessToken?: string; middleware?: SdkMiddleware[] }) {
+/**
+ * `attempts` overrides SDK_SETTINGS for this Client's APIs only (they are touched right
+ * away, see above): the engine's clients use 1 — a 429 surfaces at once so the shared pacer
+ * honours its Retry-After for every process, and the client retries 5xx itself.
+ */
+export function buildSdk(input: { basePath: string; accessToken?: string; middleware?: SdkMiddleware[]; attempts?: number }) {
   const client = new Client({
     ...SDK_SETTINGS,
+    ...(input.attempts ? { numberOfApiCallRetries: Math.max(1, input.attempts) } : {}),
     basePath: input.basePath.replace(/\/+$/, ''),
     ...(input.accessToken ? { accessToken: input.accessToken } : {}),
     ...(input.middleware?.length ? { middleware: input.middleware as never } : {}),

@@ -17,6 +17,7 @@ import {
 } from '../../providers/types';
 import type { Executor } from '../crm/context';
 import { ApiBudgetExhausted } from './errors';
+import { pacing, SharedPacer } from './rate-limit';
 import { announceReauthorization, currentTokens, markReauthorizationNeeded, refreshTokens, REFRESH_AHEAD_MS, type SyncDeps } from './tokens';
 
 /**
@@ -25,56 +26,43 @@ import { announceReauthorization, currentTokens, markReauthorizationNeeded, refr
  *
  * - tokens: refreshed ahead of expiry and after a rejection through tokens.ts (one
  *   refresh across processes), then the call is repeated once with the new token;
- * - rate limits: a sliding-window pacer at the provider's published/advertised limit
- *   (HubSpot's X-HubSpot-RateLimit-Max per interval), and ProviderRateLimited answers
- *   (429, Retry-After) waited out and retried a bounded number of times;
+ * - rate limits: the connection's pacer shared by every process (rate-limit.ts, one
+ *   Postgres row): GCRA slots at the provider's published/advertised limit (HubSpot's
+ *   X-HubSpot-RateLimit-Max per interval; its search endpoints' 5/s), and ProviderRateLimited
+ *   answers (429, Retry-After) push the shared slot back for every process, then the call is
+ *   retried a bounded number of times;
  * - the daily API budget: the connection may spend `daily_api_budget_percent` of the
- *   provider's daily allocation; a call that would exceed it throws ApiBudgetExhausted.
- *
- * The pacer lives in this process: a connection syncs in one job at a time (pg-boss
- * singleton key + advisory lock), so that job's pacer is the connection's. Web requests
- * (preview, test) are rare and covered by the 429 handling.
+ *   provider's daily allocation, counted across processes in the same row; once it is
+ *   reached the next call throws ApiBudgetExhausted.
  */
 
 const MAX_RATE_LIMIT_WAITS = 8;
 const MAX_WAIT_MS = 120_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const today = () => new Date().toISOString().slice(0, 10);
 
-export class SlidingWindow {
-  private stamps: number[] = [];
-  constructor(
-    public limit: number,
-    public windowMs: number,
-  ) {}
-
-  /** Waits until one more call fits in the window, then records it. */
-  async take(): Promise<void> {
-    for (;;) {
-      const now = Date.now();
-      while (this.stamps.length && this.stamps[0]! <= now - this.windowMs) this.stamps.shift();
-      if (this.stamps.length < this.limit) {
-        this.stamps.push(now);
-        return;
-      }
-      await sleep(this.stamps[0]! + this.windowMs - now + 1);
-    }
-  }
-}
-
-/** HubSpot's OAuth-app burst limit (100 per 10 s); Salesforce has none per short interval. */
-const defaultWindow = (setup: ProviderSetup) => (setup.provider === 'hubspot' ? new SlidingWindow(95, 10_000) : null);
+/**
+ * HubSpot: 100 calls per 10 s for an OAuth app until its headers say otherwise; search 5/s
+ * (215 ms apart, used ≤ 70 ms late: ⌊1070 / 215⌋ + 1 = 5 in any second). Salesforce has no
+ * short-interval limit.
+ */
+export const HUBSPOT_PACING = pacing(100, 10_000);
+export const HUBSPOT_SEARCH_PACING = { spacingMs: 215, toleranceMs: 70 };
 
 export interface SyncClientOptions {
   /** Stop before the connection's share of the daily allocation is spent. */
   enforceBudget?: boolean;
+  /** Per HTTP request timeout of the provider client (default: the client's own, 90–120 s). */
+  requestTimeoutMs?: number;
+  /** Most pacer slots reserved per round trip (default 8). */
+  maxSlotBatch?: number;
 }
 
 export class SyncClient implements CrmClient {
   readonly provider: CrmClient['provider'];
   readonly writeBatchSize: number;
   private inner: CrmClient;
-  private window: SlidingWindow | null;
+  /** The connection's shared pacer (every process of this connection sees the same one). */
+  readonly pacer: SharedPacer;
   /** HTTP requests made through this client (the clients call beforeCall before each). */
   calls = 0;
   private flushedCalls = 0;
@@ -87,8 +75,16 @@ export class SyncClient implements CrmClient {
     private tokens: TokenSet,
     private readonly options: SyncClientOptions,
   ) {
-    this.window = defaultWindow(setup);
     this.dailyLimit = DEFAULT_DAILY_ALLOCATION[setup.provider];
+    const hubspot = setup.provider === 'hubspot';
+    this.pacer = new SharedPacer(deps.sql, connection.id, {
+      spacingMs: hubspot ? HUBSPOT_PACING.spacingMs : 0,
+      toleranceMs: hubspot ? HUBSPOT_PACING.toleranceMs : 0,
+      searchSpacingMs: hubspot ? HUBSPOT_SEARCH_PACING.spacingMs : 0,
+      searchToleranceMs: hubspot ? HUBSPOT_SEARCH_PACING.toleranceMs : 0,
+      maxBatch: options.maxSlotBatch,
+      budget: () => (this.options.enforceBudget ? this.budget() : null),
+    });
     this.inner = this.build();
     this.provider = this.inner.provider;
     this.writeBatchSize = this.inner.writeBatchSize;
@@ -99,32 +95,36 @@ export class SyncClient implements CrmClient {
     if (!row) throw new Error('connection not found');
     const setup = setupOfConnection(row, deps.env);
     const tokens = await currentTokens(deps, connectionId);
-    return new SyncClient(deps, row, setup, tokens, options);
+    const client = new SyncClient(deps, row, setup, tokens, options);
+    if (options.enforceBudget) await client.pacer.load();
+    return client;
   }
 
   private build(): CrmClient {
     return crmClient(this.setup, this.tokens, {
       connectionId: this.connection.id,
-      beforeCall: async () => {
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      beforeCall: async (kind) => {
         this.calls += 1;
-        await this.window?.take();
+        await this.pacer.take(kind === 'search' ? 'search' : 'api');
       },
       onRateLimitInfo: (info) => {
         if (info.dailyLimit) this.dailyLimit = info.dailyLimit;
-        // 5 % below the advertised limit: the provider counts arrivals, we count departures
-        const limit = info.limit ? Math.max(1, Math.floor(info.limit * 0.95)) : null;
-        if (limit && info.windowMs && this.window && (limit !== this.window.limit || info.windowMs !== this.window.windowMs)) {
-          this.window.limit = limit;
-          this.window.windowMs = info.windowMs;
-        }
+        // 5 % below the advertised limit (the pacer's business): the provider counts arrivals, we count departures
+        if (info.limit && info.windowMs) this.pacer.advertise(info.limit, info.windowMs).catch(() => {});
       },
     });
   }
 
-  /** The calls this connection may still make today. */
+  /** The connection's daily cap in calls. */
+  budget(): number {
+    return Math.floor((this.dailyLimit * this.connection.dailyApiBudgetPercent) / 100);
+  }
+
+  /** The calls this connection may still make today (every process's calls count, through the shared pacer). */
   budgetLeft(): number {
-    const used = (this.connection.apiCallsDay === today() ? this.connection.apiCallsCount : 0) + this.calls - this.flushedCalls;
-    return Math.floor((this.dailyLimit * this.connection.dailyApiBudgetPercent) / 100) - used;
+    const mine = (this.connection.apiCallsDay === today() ? this.connection.apiCallsCount : 0) + this.calls - this.flushedCalls;
+    return this.budget() - Math.max(mine, this.pacer.dayCalls);
   }
 
   /** Adds this client's calls since the last flush to the connection's daily count (in the caller's transaction). */
@@ -149,7 +149,7 @@ export class SyncClient implements CrmClient {
     let refreshed = false;
     let waits = 0;
     for (;;) {
-      if (this.options.enforceBudget && this.budgetLeft() <= 0) throw new ApiBudgetExhausted(Math.floor((this.dailyLimit * this.connection.dailyApiBudgetPercent) / 100));
+      if (this.options.enforceBudget && (this.pacer.exhausted || this.budgetLeft() <= 0)) throw new ApiBudgetExhausted(this.budget());
       if (this.tokens.expiresAt !== null && this.tokens.expiresAt - Date.now() < REFRESH_AHEAD_MS) await this.replaceTokens();
       try {
         return await fn(this.inner);
@@ -167,7 +167,8 @@ export class SyncClient implements CrmClient {
         }
         if (error instanceof ProviderRateLimited && waits < MAX_RATE_LIMIT_WAITS && error.retryAfterMs <= MAX_WAIT_MS) {
           waits += 1;
-          await sleep(Math.max(100, error.retryAfterMs));
+          // every process of this connection waits it out; the retry's slot comes after it
+          await this.pacer.penalize(Math.max(100, error.retryAfterMs));
           continue;
         }
         throw error;
@@ -220,7 +221,7 @@ export class SyncClient implements CrmClient {
     if (again.length === 0) return results;
     const first = results[again[0]!]!;
     const wait = !first.ok && /^RATE_LIMITED: retry after (\d+)/.exec(first.error);
-    if (wait) await sleep(Math.min(MAX_WAIT_MS, Number(wait[1])));
+    if (wait) await this.pacer.penalize(Math.min(MAX_WAIT_MS, Number(wait[1])));
     else await this.replaceTokens();
     const second = await send(again.map((i) => inputs[i]!));
     again.forEach((i, k) => (results[i] = second[k]!));
