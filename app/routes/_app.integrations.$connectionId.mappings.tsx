@@ -4,7 +4,9 @@ import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from '@remix-run/react';
 import { useState } from 'react';
 import { z } from 'zod';
+import { formatDateTime } from '~/components/crm/format';
 import { DialogFrame, useDialogFetcher, type FieldErrors } from '~/components/crm/stages/fetcher-dialog';
+import { relativeTime } from '~/components/integrations/format';
 import { byInput, connectionIdOf, jsonInput } from '~/components/integrations/mapping-form';
 import { FieldPicker, type PickerOption } from '~/components/integrations/mapping-picker';
 import { entityTabLabel, mappingDirectionHint, mappingDirectionLabel, mappingOverrideLabel, transformSummary } from '~/components/integrations/mapping-labels';
@@ -34,11 +36,13 @@ export async function loader(args: LoaderFunctionArgs) {
   const entity: SyncEntity = entities.find((e) => e === requested) ?? entities[0] ?? 'account';
   let report = await orThrowResponse(caller.mappings.list({ connectionId, entity }));
   let fieldsError: string | null = null;
+  let fieldsReadAt: string | null = null;
   // the CRM's field list is read once and cached on the connection; later loads use the cache
-  if (!report.remoteFields && canManage && connection.hasCredentials) {
+  if (canManage && connection.hasCredentials) {
     const loaded = await formResult(caller.connections.remoteFields({ id: connectionId, entity }));
-    if (loaded.ok) report = await orThrowResponse(caller.mappings.list({ connectionId, entity }));
+    if (loaded.ok) fieldsReadAt = loaded.value.fetchedAt;
     else fieldsError = loaded.message;
+    if (loaded.ok && !report.remoteFields) report = await orThrowResponse(caller.mappings.list({ connectionId, entity }));
   }
   return {
     connection: { id: connection.id, status: connection.status, hasCredentials: connection.hasCredentials },
@@ -58,6 +62,8 @@ export async function loader(args: LoaderFunctionArgs) {
     issues: report.issues,
     requiredUnmapped: report.requiredUnmapped,
     fieldsError,
+    fieldsReadAt,
+    now: new Date().toISOString(),
   };
 }
 
@@ -402,6 +408,16 @@ export default function FieldMappingsPage() {
       ) : (
         <p className="text-sm text-slate-700">You can read the mappings; owners and admins change them.</p>
       )}
+
+      {d.fieldsReadAt ? (
+        <p className="text-sm text-slate-700" data-testid="fields-read-at">
+          CRM field list ({d.remoteFields?.length ?? 0} fields) read{' '}
+          <time dateTime={d.fieldsReadAt} title={formatDateTime(d.fieldsReadAt)}>
+            {relativeTime(d.fieldsReadAt, d.now)}
+          </time>
+          ; refresh it after adding fields in the CRM.
+        </p>
+      ) : null}
 
       <section aria-labelledby="mappings-heading" className="space-y-2">
         <h2 id="mappings-heading" className="text-base font-semibold">

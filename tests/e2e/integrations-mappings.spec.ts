@@ -100,6 +100,12 @@ test('owner connects, configures, maps fields and previews; a manager only reads
     await expect(page.getByRole('status').filter({ hasText: /Auto-map added \d+ mappings?: .*position ↔ jobtitle/ })).toBeVisible();
     await expect(table.getByRole('row', { name: /Position.*Job Title/ })).toBeVisible();
 
+    // the CRM field list is cached per connection; Refresh reads it again
+    await expect(page.getByTestId('fields-read-at')).toContainText(/CRM field list \(\d+ fields\) read/);
+    await page.getByRole('button', { name: 'Refresh CRM fields' }).click();
+    await expect(page.getByRole('status').filter({ hasText: /The CRM field list was read again \(\d+ fields\)\./ })).toBeVisible();
+    await expect(page.getByTestId('fields-read-at')).toContainText('just now');
+
     // ---- accounts: add through the dialog's searchable pickers
     await page.getByRole('navigation', { name: 'Entities' }).getByRole('link', { name: 'Accounts' }).click();
     const accounts = page.getByRole('region', { name: 'Field mappings of accounts' });
