@@ -29,11 +29,16 @@ import { runConnectionSync, type EngineClient, type SyncOutcome } from '../../se
 import { mergeRecord, type MergeField } from '../../server/services/sync/merge';
 import type { SyncDeps } from '../../server/services/sync/tokens';
 import { consent, withoutProxy } from '../support/sync';
+import { seedImportedHubSpotContacts } from './sync-seed';
 
 const N = Number(process.env.BENCH_SYNC_CONTACTS ?? 100_000);
 const PUSH = Math.min(Number(process.env.BENCH_SYNC_PUSH ?? 10_000), N);
+const MILLION = Number(process.env.BENCH_SYNC_LARGE ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_SYNC_RUNS ?? 5);
 const TENANTS = 10;
 const PER_TENANT = Number(process.env.BENCH_SYNC_TENANT_CONTACTS ?? 2_000);
+/** Which parts to run (default all): BENCH_SYNC_ONLY=hubspot,salesforce,merge,tenants,incremental1m */
+const ONLY = new Set((process.env.BENCH_SYNC_ONLY ?? 'hubspot,salesforce,merge,tenants,incremental1m').split(',').map((s) => s.trim()));
 
 withoutProxy();
 const rows: { benchmark: string; result: string; goal: string }[] = [];
@@ -81,15 +86,42 @@ async function tenantWithConnection(deps: SyncDeps, urls: Record<string, string>
   return { organizationId: tenant.id, connectionId: connection.id };
 }
 
+/** Wall time per phase (from the first to the last committed page of each), for the breakdown line. */
+function phaseClock() {
+  const first = new Map<string, number>();
+  const last = new Map<string, number>();
+  const pages = new Map<string, number>();
+  return {
+    afterPage: ({ phase }: { phase: string }) => {
+      const now = performance.now();
+      if (!first.has(phase)) first.set(phase, now);
+      last.set(phase, now);
+      pages.set(phase, (pages.get(phase) ?? 0) + 1);
+    },
+    describe: (started: number) => {
+      let from = started;
+      const parts: string[] = [];
+      for (const phase of ['pull', 'deletes', 'push']) {
+        if (!last.has(phase)) continue;
+        parts.push(`${phase} ${secs(last.get(phase)! - from)} (${pages.get(phase)} pages)`);
+        from = last.get(phase)!;
+      }
+      return parts.join(', ');
+    },
+  };
+}
+
 async function measuredSync(deps: SyncDeps, connectionId: string) {
   const clock = { ms: 0 };
   const client = await SyncClient.open(deps, connectionId);
+  const phases = phaseClock();
   const started = performance.now();
-  const outcome: SyncOutcome = await runConnectionSync(deps, connectionId, { trigger: 'manual', client: timed(client, clock) });
+  const outcome: SyncOutcome = await runConnectionSync(deps, connectionId, { trigger: 'manual', client: timed(client, clock), afterPage: phases.afterPage });
   const wall = performance.now() - started;
   if (outcome.status !== 'done') throw new Error(JSON.stringify(outcome));
   const failed = outcome.runs.find((r) => r.status === 'failed');
   if (failed) throw new Error(`run failed: ${failed.error}`);
+  if (process.env.BENCH_SYNC_PHASES) console.log(`    phases: ${phases.describe(started)}; provider ${secs(clock.ms)} of ${secs(wall)}`);
   return { wall, provider: clock.ms, calls: client.calls, runs: outcome.runs };
 }
 
@@ -102,7 +134,7 @@ try {
   console.log(`sync benchmarks: ${N.toLocaleString('en')} contacts per provider, Node ${process.version}, ${os.cpus().length} cores`);
   const outside: { label: string; wall: number; provider: number }[] = [];
 
-  for (const provider of ['hubspot', 'salesforce'] as const) {
+  for (const provider of (['hubspot', 'salesforce'] as const).filter((p) => ONLY.has(p))) {
     const t0 = performance.now();
     const sandbox = await startSandbox(provider, { seed: 42, records: N, latencyMs: 0 });
     sandboxes.push(sandbox);
@@ -137,7 +169,32 @@ try {
     row(`${provider}: push ${PUSH.toLocaleString('en')} app updates`, `${secs(push.wall)}, ${push.calls} API calls, ${pushed.toLocaleString('en')} written`);
   }
 
+  // incremental sync of 100 changes among 1,000,000 (the app side seeded as an import leaves it, see sync-seed.ts)
+  if (ONLY.has('incremental1m')) {
+    const t0 = performance.now();
+    const sandbox = await startSandbox('hubspot', { seed: 43, records: MILLION, latencyMs: 0 });
+    sandboxes.push(sandbox);
+    const large = await tenantWithConnection(deps, { hubspot: sandbox.url }, 'hubspot', 'bench-hubspot-large');
+    const sandboxReady = performance.now() - t0;
+    const seeded = await seedImportedHubSpotContacts(database, sandbox.store as never, large.connectionId);
+    console.log(`  (hubspot sandbox with ${MILLION.toLocaleString('en')} records in ${secs(sandboxReady)}; ${seeded.contacts.toLocaleString('en')} app contacts + links seeded by COPY in ${secs(seeded.ms)})`);
+    const runs: { wall: number; calls: number; updated: number; provider: number }[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      await fetch(`${sandbox.url}/_sandbox/records/modify`, { method: 'POST', body: JSON.stringify({ count: 100 }) });
+      const inc = await measuredSync(deps, large.connectionId);
+      runs.push({ wall: inc.wall, calls: inc.calls, updated: inc.runs.reduce((n, r) => n + r.counts.updated, 0), provider: inc.provider });
+    }
+    const median = <T>(xs: T[], by: (x: T) => number) => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)]!;
+    const mid = median(runs, (r) => r.wall);
+    row(
+      `hubspot: incremental, 100 CRM changes among ${seeded.contacts.toLocaleString('en')} (median of ${RUNS})`,
+      `${Math.round(mid.wall)} ms (runs ${runs.map((r) => Math.round(r.wall)).join(' / ')} ms), ${mid.calls} API calls (1 entity), ${runs.map((r) => r.updated).join('/')} updated; provider calls ${Math.round(mid.provider)} ms`,
+      '≤ 3 calls per entity, < 2 s',
+    );
+  }
+
   // conflict detection
+  if (ONLY.has('merge')) {
   const fields: MergeField[] = Array.from({ length: 12 }, (_, i) => ({ key: `f${i}>F${i}`, direction: 'both', override: 'strategy' }));
   const app = Object.fromEntries(fields.map((f, i) => [f.key, `a${i}`]));
   const remote = Object.fromEntries(fields.map((f, i) => [f.key, i % 3 ? `a${i}` : `r${i}`]));
@@ -146,10 +203,12 @@ try {
   const tm = performance.now();
   for (let i = 0; i < iterations; i++) mergeRecord({ fields, app, remote, base, strategy: 'last_write_wins', appModifiedAt: i, remoteModifiedAt: iterations - i });
   row('conflict detection (three-way merge, 12 fields)', `${(((performance.now() - tm) * 1000) / iterations).toFixed(2)} µs per record`, '≤ 20 µs');
+  }
 
   for (const o of outside) row(`${o.label}: wall time outside provider calls`, `${((100 * (o.wall - o.provider)) / o.wall).toFixed(1)} % (${secs(o.wall - o.provider)} of ${secs(o.wall)})`, '≤ 10 %');
 
   // 10 tenants at once
+  if (ONLY.has('tenants')) {
   const shared = await startSandbox('salesforce', { seed: 9, records: PER_TENANT, latencyMs: 2 });
   sandboxes.push(shared);
   const tenants = [];
@@ -160,6 +219,7 @@ try {
   const total = (await Promise.all(tenants.map((t) => count(database, t.organizationId)))).reduce((a, b) => a + b, 0);
   const ok = results.every((r) => r.status === 'done' && r.runs.every((x) => x.status === 'succeeded'));
   row(`${TENANTS} concurrent syncs of ${TENANTS} tenants (${PER_TENANT.toLocaleString('en')} Salesforce contacts each)`, `${secs(wall)} for ${total.toLocaleString('en')} records, ${ok ? 'all succeeded' : 'SOME FAILED'}`);
+  }
 
   console.log('\n| benchmark | result | goal |\n| --- | --- | --- |');
   for (const r of rows) console.log(`| ${r.benchmark} | ${r.result} | ${r.goal} |`);

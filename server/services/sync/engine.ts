@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { connections, contacts, fieldMappings, organizations, recordLinks, syncConflicts, syncRunErrors } from '../../../db/schema';
@@ -11,7 +12,7 @@ import { appRowsByIds, appTable, insertAppRows, isLive, softDeleteAppRows, unlin
 import { SyncClient } from './client';
 import { ApiBudgetExhausted } from './errors';
 import { passesFilters } from './filters';
-import { accountLinkMaps, conflictStateOf, linksByAppIds, linksByRemoteIds, readCursor, writeCursor, type RecordLink } from './links';
+import { accountLinkMaps, conflictStateOf, linksByAppIds, linksByRemoteIds, readCursor, updateLinkStamps, writeCursor, type LinkStamp, type RecordLink } from './links';
 import { ensureDefaultMappings } from './mappings';
 import { ACCOUNT_KEY, MappingSet } from './mapping-set';
 import { hasValues, mergeRecord, type MergeOutcome, type Values } from './merge';
@@ -298,6 +299,9 @@ async function applyRemoteRecords(ec: EntityContext, records: RemoteRecord[], ap
     const claimed = new Set<string>();
     const creates: { record: RemoteRecord; values: Values; create: NewAppRecord }[] = [];
     const newEmails = new Set<string>();
+    const linkStamps: LinkStamp[] = [];
+    const newLinks: (typeof recordLinks.$inferInsert)[] = [];
+    const linkedConflicts: (() => Promise<number>)[] = [];
 
     for (const record of page) {
       counts.processed += 1;
@@ -377,18 +381,17 @@ async function applyRemoteRecords(ec: EntityContext, records: RemoteRecord[], ap
       }
       if (outcome.updated) counts.updated += 1;
       const after = outcome.row ?? current;
-      const stamp = { base, remoteModifiedAt: new Date(Date.parse(record.modifiedAt) || Date.now()), appModifiedAt: after.updatedAt, appChangeSeq: after.changeSeq, lastSyncedAt: new Date(), updatedAt: new Date() };
-      let savedLinkId = linkId;
-      if (link) await tx.update(recordLinks).set(stamp).where(eq(recordLinks.id, link.id));
-      else {
-        const [inserted] = await tx
-          .insert(recordLinks)
-          .values({ organizationId: conn.organizationId, connectionId: conn.id, entity, appId: current.id, remoteId: record.id, ...stamp })
-          .returning({ id: recordLinks.id });
-        savedLinkId = inserted!.id;
-      }
-      counts.conflicts += await recordConflicts(tx, ec, savedLinkId!, current.id, record.id, merged, linkId ? parked.get(linkId) : undefined);
+      const stamp = { base, remoteModifiedAt: new Date(Date.parse(record.modifiedAt) || Date.now()), appModifiedAt: after.updatedAt, appChangeSeq: after.changeSeq, lastSyncedAt: new Date() };
+      // links are written together after the loop (one statement each way), conflicts after them
+      const savedLinkId = link?.id ?? randomUUID();
+      if (link) linkStamps.push({ id: link.id, ...stamp });
+      else newLinks.push({ id: savedLinkId, organizationId: conn.organizationId, connectionId: conn.id, entity, appId: current.id, remoteId: record.id, ...stamp });
+      const parkedHere = linkId ? parked.get(linkId) : undefined;
+      linkedConflicts.push(() => recordConflicts(tx, ec, savedLinkId, current.id, record.id, merged, parkedHere));
     }
+    if (newLinks.length) await tx.insert(recordLinks).values(newLinks);
+    await updateLinkStamps(tx, linkStamps);
+    for (const record of linkedConflicts) counts.conflicts += await record();
 
     // new app records, in one insert
     if (creates.length) {
@@ -598,25 +601,72 @@ async function pushEntity(ec: EntityContext): Promise<void> {
   const saved = await readCursor<PushCursor>(deps.db, conn.id, entity, 'push');
   let after = saved?.seq ?? 0;
   let seen = 0;
+  // Pages with nothing to send or settle (typically the rows our own pull just wrote) commit
+  // no transaction of their own: their counts and cursor ride with the next page that does,
+  // or with a small commit every IDLE_PAGES_PER_COMMIT pages and at the end. A worker killed
+  // in between re-reads those rows and skips them again.
+  let carry: IdleCarry | null = null;
+  const pageSize = options.pushPageSize ?? 200;
+  // rows and their links are read several pages at a time; each page is then pushed on its own
+  const readSize = Math.max(pageSize, PUSH_READ_ROWS);
   for (;;) {
-    const rows = (await deps.db
+    const batch = (await deps.db
       .select()
       .from(table)
       .where(and(eq(table.organizationId, conn.organizationId), gt(table.changeSeq, after), lte(table.changeSeq, fence)))
       .orderBy(asc(table.changeSeq))
-      .limit(options.pushPageSize ?? 200)) as AppRow[];
-    if (rows.length === 0) break;
-    seen += rows.length;
-    after = rows[rows.length - 1]!.changeSeq;
-    await pushAppRows(ec, rows, { cursorSeq: after, seen });
-    options.afterPage && (await options.afterPage({ entity, phase: 'push', page: ec.run.pages }));
+      .limit(readSize)) as AppRow[];
+    if (batch.length === 0) break;
+    const links = await linksByAppIds(deps.db, conn.id, entity, batch.map((r) => r.id));
+    for (let i = 0; i < batch.length; i += pageSize) {
+      const rows = batch.slice(i, i + pageSize);
+      seen += rows.length;
+      after = rows[rows.length - 1]!.changeSeq;
+      carry = await pushAppRows(ec, rows, { cursorSeq: after, seen, carry, deferIdle: true, links });
+      if (carry && carry.pages >= IDLE_PAGES_PER_COMMIT) carry = await commitIdle(ec, carry);
+      if (!carry && options.afterPage) await options.afterPage({ entity, phase: 'push', page: ec.run.pages });
+    }
+    if (batch.length < readSize) break;
   }
+  if (carry) {
+    await commitIdle(ec, carry);
+    if (options.afterPage) await options.afterPage({ entity, phase: 'push', page: ec.run.pages });
+  }
+}
+
+/** Idle push pages read but not yet committed (their counts and the cursor after them). */
+interface IdleCarry {
+  counts: RunCounts;
+  cursorSeq: number | null;
+  seen: number;
+  pages: number;
+}
+
+const IDLE_PAGES_PER_COMMIT = 25;
+const PUSH_READ_ROWS = 1000;
+
+/** Commits idle pages' cursor and counts on their own. */
+async function commitIdle(ec: EntityContext, carry: IdleCarry): Promise<null> {
+  const { deps, conn, entity, run, client } = ec;
+  await deps.db.transaction(async (tx) => {
+    if (carry.cursorSeq !== null) await writeCursor(tx, conn.id, entity, 'push', { seq: carry.cursorSeq } satisfies PushCursor);
+    await run.recordPage(tx, carry.counts, [], { phase: 'push', seen: carry.seen });
+    await client.flushUsage?.(tx);
+  });
+  await run.committed(deps.sql, carry.counts, client.calls ?? 0);
+  return null;
 }
 
 interface PushOptions {
   cursorSeq: number | null;
   seen: number;
   retriedErrorIds?: string[];
+  /** Earlier idle pages to commit with this one. */
+  carry?: IdleCarry | null;
+  /** When this page turns out idle, return it as carry instead of committing it. */
+  deferIdle?: boolean;
+  /** The rows' links, when already read (by app id; a row without one is unlinked). */
+  links?: Map<string, RecordLink>;
 }
 
 interface PlannedWrite {
@@ -635,12 +685,15 @@ const dedupeKeyOf = (entity: SyncEntity, row: AppRow): string | null => {
   return value?.trim().toLowerCase() || null;
 };
 
-/** One page of app rows out to the CRM: remote calls first, then one transaction. */
-async function pushAppRows(ec: EntityContext, rows: AppRow[], push: PushOptions): Promise<void> {
+/**
+ * One page of app rows out to the CRM: remote calls first, then one transaction. Returns the
+ * carry when the page was idle and `deferIdle` asked to defer it, else null (committed).
+ */
+async function pushAppRows(ec: EntityContext, rows: AppRow[], push: PushOptions): Promise<IdleCarry | null> {
   const { deps, conn, entity, client, set, run } = ec;
   const counts = zeroCounts();
   const errors: RecordError[] = [];
-  const links = await linksByAppIds(deps.db, conn.id, entity, rows.map((r) => r.id));
+  const links = push.links ?? (await linksByAppIds(deps.db, conn.id, entity, rows.map((r) => r.id)));
   const accountMaps =
     entity === 'contact' && set.withAccount
       ? await accountLinkMaps(deps.db, conn.id, { remoteIds: [], appIds: rows.map((r) => ('accountId' in r ? r.accountId : null)).filter((id): id is string => !!id) })
@@ -679,6 +732,11 @@ async function pushAppRows(ec: EntityContext, rows: AppRow[], push: PushOptions)
       linked.push({ row, link, app });
     } else if (conn.createMissing) unlinked.push({ row, app });
     else counts.skipped += 1;
+  }
+  const carried = push.carry;
+  if (carried) for (const key of Object.keys(counts) as (keyof RunCounts)[]) counts[key] += carried.counts[key];
+  if (push.deferIdle && removals.length === 0 && linked.length === 0 && unlinked.length === 0 && !push.retriedErrorIds?.length) {
+    return { counts, cursorSeq: push.cursorSeq, seen: push.seen, pages: (carried?.pages ?? 0) + 1 };
   }
 
   // the CRM side of linked records (bidirectional: their current values take part in the merge)
@@ -859,6 +917,7 @@ async function pushAppRows(ec: EntityContext, rows: AppRow[], push: PushOptions)
     await client.flushUsage?.(tx);
   });
   await run.committed(deps.sql, counts, client.calls ?? 0);
+  return null;
 }
 
 // ---------------------------------------------------------------- retry

@@ -16,6 +16,36 @@ export async function linksByRemoteIds(db: Executor, connectionId: string, entit
   return new Map(rows.map((r) => [r.remoteId, r]));
 }
 
+/** What a sync writes onto an existing link after merging its record. */
+export interface LinkStamp {
+  id: string;
+  base: Record<string, string | null>;
+  remoteModifiedAt: Date | null;
+  appModifiedAt: Date | null;
+  appChangeSeq: number | null;
+  lastSyncedAt: Date;
+}
+
+/** Many links' stamps in one statement (a page's worth, inside its transaction). */
+export async function updateLinkStamps(db: Executor, stamps: LinkStamp[]): Promise<void> {
+  if (stamps.length === 0) return;
+  const payload = JSON.stringify(
+    stamps.map((s) => ({
+      id: s.id,
+      base: s.base,
+      remote_modified_at: s.remoteModifiedAt?.toISOString() ?? null,
+      app_modified_at: s.appModifiedAt?.toISOString() ?? null,
+      app_change_seq: s.appChangeSeq,
+      last_synced_at: s.lastSyncedAt.toISOString(),
+    })),
+  );
+  await db.execute(sql`
+    update ${recordLinks} set base = v.base, remote_modified_at = v.remote_modified_at, app_modified_at = v.app_modified_at,
+      app_change_seq = v.app_change_seq, last_synced_at = v.last_synced_at, updated_at = now()
+    from jsonb_to_recordset(${payload}::jsonb) as v(id uuid, base jsonb, remote_modified_at timestamptz, app_modified_at timestamptz, app_change_seq bigint, last_synced_at timestamptz)
+    where ${recordLinks.id} = v.id`);
+}
+
 export async function linksByAppIds(db: Executor, connectionId: string, entity: SyncEntity, appIds: string[]): Promise<Map<string, RecordLink>> {
   if (appIds.length === 0) return new Map();
   const rows = await db
