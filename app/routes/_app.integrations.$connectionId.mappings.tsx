@@ -2,7 +2,7 @@ import * as Dialog from '@radix-ui/react-dialog';
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from '@remix-run/react';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { z } from 'zod';
 import { formatDateTime } from '~/components/crm/format';
 import { DialogFrame, useDialogFetcher, type FieldErrors } from '~/components/crm/stages/fetcher-dialog';
@@ -339,12 +339,24 @@ export default function FieldMappingsPage() {
   const d = useLoaderData<typeof loader>();
   const pageResult = useActionData<typeof action>();
   const navigation = useNavigation();
-  const [notice, setNotice] = useState<string | null>(null);
+  // the latest answer, from a dialog (fetcher) or from the page's own forms, whichever came last
+  const answerOf = (r: typeof pageResult) => (r && r.intent !== 'preview' ? { ok: r.ok, message: r.message } : null);
+  const [notice, setNotice] = useState<{ ok: boolean; message: string } | null>(() => answerOf(pageResult));
+  const done = (message: string) => setNotice({ ok: true, message });
+  useEffect(() => {
+    const answer = answerOf(pageResult);
+    if (answer) setNotice(answer);
+  }, [pageResult]);
+  const [shownEntity, setShownEntity] = useState(d.entity);
+  if (shownEntity !== d.entity) {
+    // another tab: the last answer was about the previous one
+    setShownEntity(d.entity);
+    setNotice(null);
+  }
   const busy = navigation.state !== 'idle';
   const appLabel = (name: string) => d.appFields.find((f) => f.name === name)?.label ?? name;
   const remote = (name: string) => d.remoteFields?.find((f) => f.name === name);
   const setIssues = d.issues.filter((i) => !i.mappingId && i.level === 'error');
-  const result = pageResult && pageResult.intent !== 'preview' ? pageResult : null;
 
   if (d.entities.length === 0) return <EmptyState title="This connection syncs no entities">Choose accounts or contacts in the sync settings first.</EmptyState>;
 
@@ -363,8 +375,7 @@ export default function FieldMappingsPage() {
         ))}
       </nav>
 
-      {notice ? <Alert tone="success">{notice}</Alert> : null}
-      {result ? <Alert tone={result.ok ? 'success' : 'error'}>{result.message}</Alert> : null}
+      {notice ? <Alert tone={notice.ok ? 'success' : 'error'}>{notice.message}</Alert> : null}
       {d.fieldsError ? <Alert tone="error">The CRM field list could not be read: {d.fieldsError}</Alert> : null}
       {!d.remoteFields && !d.fieldsError ? (
         <Alert tone="info">{d.canManage ? 'The CRM field list is not loaded yet: authorize the connection first.' : 'The CRM field list has not been loaded yet; an owner or admin loads it when opening this page.'}</Alert>
@@ -381,14 +392,14 @@ export default function FieldMappingsPage() {
 
       {d.canManage ? (
         <div className="flex flex-wrap items-center gap-2">
-          <AddMappingDialog d={d} onDone={setNotice} />
-          <Form method="post" onSubmit={() => setNotice(null)}>
+          <AddMappingDialog d={d} onDone={done} />
+          <Form method="post">
             <input type="hidden" name="entity" value={d.entity} />
             <Button type="submit" name="intent" value="autoMap" variant="secondary" disabled={busy || !d.remoteFields}>
               Auto-map
             </Button>
           </Form>
-          <Form method="post" onSubmit={() => setNotice(null)}>
+          <Form method="post">
             <input type="hidden" name="entity" value={d.entity} />
             <Button type="submit" name="intent" value="refreshFields" variant="secondary" disabled={busy || !d.connection.hasCredentials}>
               Refresh CRM fields
@@ -470,7 +481,7 @@ export default function FieldMappingsPage() {
                       {d.canManage ? (
                         <td className="px-3 py-2">
                           <div className="flex gap-2">
-                            <EditMappingDialog m={m} appLabel={appLabel(m.appField)} remoteLabel={remoteLabel} onDone={setNotice} />
+                            <EditMappingDialog m={m} appLabel={appLabel(m.appField)} remoteLabel={remoteLabel} onDone={done} />
                             <ConfirmDialog
                               trigger={
                                 <Button variant="danger" className="min-h-9 px-3 py-1" aria-label={`Delete mapping ${appLabel(m.appField)} ↔ ${remoteLabel}`}>
