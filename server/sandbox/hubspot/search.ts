@@ -192,19 +192,23 @@ function cacheFor(store: HubSpotStore): Map<string, Cached> {
   return cache;
 }
 
-function comparator(collection: ObjectCollection, sorts: { sort: Sort; kind: Kind }[]): (a: HsRecord, b: HsRecord) => number {
-  return (a, b) => {
-    for (const { sort, kind } of sorts) {
-      const x = comparable(kind, collection.value(a, sort.name));
-      const y = comparable(kind, collection.value(b, sort.name));
+/** Sorts records by the requested properties (then id); each record's sort keys are computed once, not per comparison. */
+function sortRecords(collection: ObjectCollection, records: HsRecord[], sorts: { sort: Sort; kind: Kind }[]): HsRecord[] {
+  if (sorts.length === 0) return records.sort((a, b) => a.id - b.id);
+  const keyed = records.map((record) => ({ record, keys: sorts.map(({ sort, kind }) => comparable(kind, collection.value(record, sort.name))) }));
+  keyed.sort((a, b) => {
+    for (let i = 0; i < sorts.length; i++) {
+      const x = a.keys[i]!;
+      const y = b.keys[i]!;
       if (x === y) continue;
       if (x === null) return 1;
       if (y === null) return -1;
       const c = x < y ? -1 : 1;
-      return sort.descending ? -c : c;
+      return sorts[i]!.sort.descending ? -c : c;
     }
-    return a.id - b.id;
-  };
+    return a.record.id - b.record.id;
+  });
+  return keyed.map((k) => k.record);
 }
 
 interface Plan {
@@ -256,9 +260,8 @@ function plan(store: HubSpotStore, type: ObjectType, req: SearchRequest, sorts: 
         if (checks.every((check) => check(record)) && matchesQuery(record)) matched.add(record);
       }
     }
-    const records = [...matched];
     const defs = sorts.map((sort) => ({ sort, kind: kindOf(store.properties.get(type, sort.name)!) }));
-    records.sort(comparator(collection, defs));
+    const records = sortRecords(collection, [...matched], defs);
     cached = { version: store.version, records };
     cache.set(key, cached);
     if (cache.size > 16) cache.delete(cache.keys().next().value!);
