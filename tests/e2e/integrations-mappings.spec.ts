@@ -135,10 +135,14 @@ test('owner connects, configures, maps fields and previews; a manager only reads
     await edit.getByLabel('Direction').selectOption({ label: 'CRM → App — Only CRM changes are written to the app.' });
     await edit.getByLabel('Add a step').selectOption({ label: 'Upper case' });
     await edit.getByRole('button', { name: 'Add step' }).click();
+    await edit.getByLabel('Add a step').selectOption({ label: 'Value map' });
+    await edit.getByRole('button', { name: 'Add step' }).click();
+    await edit.getByLabel('One “CRM value = app value” per line').fill('NOWHERE = SOMEWHERE\nATLANTIS = ');
+    await expect(edit.getByTestId('transform-step')).toHaveCount(2);
     await edit.getByRole('button', { name: 'Save mapping' }).click();
     await expect(edit).toHaveCount(0);
     await expect(row).toContainText('CRM → App');
-    await expect(row).toContainText('Upper case');
+    await expect(row).toContainText('Upper case → Value map (2)');
 
     // preview: five CRM records through the mapping, the city upper-cased into Address
     await page.getByRole('button', { name: 'Load preview' }).click();
@@ -169,6 +173,8 @@ test('owner connects, configures, maps fields and previews; a manager only reads
       await expect(manager.getByText('You can read the mappings; owners and admins change them.')).toBeVisible();
       for (const name of ['Add mapping', 'Auto-map', 'Reset to defaults', 'Load preview']) await expect(manager.getByRole('button', { name })).toHaveCount(0);
       await expect(manager.getByRole('button', { name: /^(Edit|Delete) mapping/ })).toHaveCount(0);
+      const forgedReset = await manager.request.post(`${base}/mappings?entity=contact`, { form: { intent: 'reset', entity: 'contact' }, headers: { Origin: e2eState().baseURL } });
+      expect(forgedReset.status()).toBe(403);
       await axeClean(manager, 'mappings (manager)');
       await manager.goto(`${base}/settings`);
       await expect(manager.getByRole('radio', { name: /^Daily/ })).toBeChecked();
