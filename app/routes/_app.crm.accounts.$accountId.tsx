@@ -42,6 +42,7 @@ export async function loader(args: LoaderFunctionArgs) {
     nextCursor: timeline.nextCursor,
     customFields,
     canWrite: can.write,
+    canMerge: can.manage,
   };
 }
 
@@ -63,7 +64,7 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function AccountDetail() {
-  const { account, contacts, leads, timeline, nextCursor, customFields, canWrite } = useLoaderData<typeof loader>();
+  const { account, contacts, leads, timeline, nextCursor, customFields, canWrite, canMerge } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const activityErrors = result && !result.ok && result.intent === 'addActivity' ? result.fieldErrors : undefined;
   return (
@@ -86,6 +87,11 @@ export default function AccountDetail() {
             <Link to={`/crm/accounts/${account.id}/edit`} className="inline-flex min-h-10 items-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium hover:bg-slate-50">
               Edit
             </Link>
+            {canMerge ? (
+              <Link to={`/crm/accounts/${account.id}/merge`} className="inline-flex min-h-10 items-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium hover:bg-slate-50">
+                Merge…
+              </Link>
+            ) : null}
             <ConfirmAction
               label="Delete"
               title={`Delete ${account.name}?`}

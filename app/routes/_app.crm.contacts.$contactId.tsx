@@ -39,6 +39,7 @@ export async function loader(args: LoaderFunctionArgs) {
     nextCursor: timeline.nextCursor,
     customFields,
     canWrite: can.write,
+    canMerge: can.manage,
   };
 }
 
@@ -60,7 +61,7 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function ContactDetail() {
-  const { contact, timeline, nextCursor, customFields, canWrite } = useLoaderData<typeof loader>();
+  const { contact, timeline, nextCursor, customFields, canWrite, canMerge } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const activityErrors = result && !result.ok && result.intent === 'addActivity' ? result.fieldErrors : undefined;
   return (
@@ -95,6 +96,11 @@ export default function ContactDetail() {
             <Link to={`/crm/contacts/${contact.id}/edit`} className="inline-flex min-h-10 items-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium hover:bg-slate-50">
               Edit
             </Link>
+            {canMerge ? (
+              <Link to={`/crm/contacts/${contact.id}/merge`} className="inline-flex min-h-10 items-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium hover:bg-slate-50">
+                Merge…
+              </Link>
+            ) : null}
             <ConfirmAction
               label="Delete"
               title={`Delete ${contact.name}?`}

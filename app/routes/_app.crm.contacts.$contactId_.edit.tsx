@@ -19,7 +19,7 @@ export async function loader(args: LoaderFunctionArgs) {
   const contact = await orThrowResponse(caller.crm.contacts.byId({ id }));
   const [accounts, customFields] = await Promise.all([accountOptions(caller, contact.accountId), customFieldDefs(caller, 'contact')]);
   const { firstName, lastName, email, phone, position, accountId, custom } = contact;
-  return { contact: { id: contact.id, firstName, lastName, email, phone, position, accountId, custom }, accounts, customFields };
+  return { contact: { id: contact.id, firstName, lastName, email, phone, position, accountId, custom }, accounts, customFields, canMerge: can.manage };
 }
 
 export async function action(args: ActionFunctionArgs) {
@@ -33,7 +33,7 @@ export async function action(args: ActionFunctionArgs) {
 }
 
 export default function EditContact() {
-  const { contact, accounts, customFields } = useLoaderData<typeof loader>();
+  const { contact, accounts, customFields, canMerge } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== 'idle';
   const name = `${contact.firstName} ${contact.lastName}`.trim() || 'Contact';
@@ -56,7 +56,25 @@ export default function EditContact() {
             {busy ? 'Saving…' : 'Save changes'}
           </Button>
         </div>
-        {result?.matches ? <DuplicateMatches matches={result.matches} kind="contact" basePath="/crm/contacts" reasonError={result.fieldErrors?.reason} busy={busy} /> : null}
+        {result?.matches ? (
+          <DuplicateMatches
+            matches={result.matches}
+            kind="contact"
+            basePath="/crm/contacts"
+            reasonError={result.fieldErrors?.reason}
+            busy={busy}
+            mergeInto={
+              canMerge
+                ? (m) => (
+                    // the merge screen, with the existing contact as the survivor and this one merged into it
+                    <Link to={`/crm/contacts/${m.id}/merge?with=${contact.id}`} className="font-medium text-brand-700 hover:underline">
+                      Merge into it<span className="sr-only"> ({m.name})</span>
+                    </Link>
+                  )
+                : undefined
+            }
+          />
+        ) : null}
       </Form>
     </div>
   );

@@ -14,7 +14,7 @@ import { createCustomField, deleteCustomField, listCustomFields, updateCustomFie
 import { CrmError } from '../services/crm/errors';
 import { leadFilterSchema, leadSortSchema, listLeads, pipelineSummary } from '../services/crm/lead-query';
 import { assignLeads, createLead, deleteLead, getLead, moveLeadsToStage, updateLead, type SaveAnyway } from '../services/crm/leads';
-import { accountMergeFields, contactMergeFields, leadMergeFields, mergeAccounts, mergeContacts, mergeLeads, recordHistory } from '../services/crm/merge';
+import { accountMergeFields, contactMergeFields, leadMergeFields, mergeAccounts, mergeContacts, mergeLeads, mergePreview, recordHistory } from '../services/crm/merge';
 import { createStage, deleteStage, listStages, reorderStages, updateStage } from '../services/crm/stages';
 import { middleware, router, tenantProcedure, type SessionUser, type TenantScope } from '../trpc';
 
@@ -84,6 +84,8 @@ const mergeInput = <F extends readonly [string, ...string[]]>(fields: F) =>
     fields: z.partialRecord(z.enum(fields), side).optional(),
     custom: z.record(z.string().max(40), side).optional(),
   });
+
+const mergePair = z.object({ survivorId: id, mergedId: id }).refine((p) => p.survivorId !== p.mergedId, { message: 'Choose two different records.', path: ['mergedId'] });
 
 const leadFields = {
   email,
@@ -361,6 +363,11 @@ const accountsRouter = router({
       return { ok: true };
     }),
 
+  /** What merging `mergedId` into `survivorId` would move (the merge screen's summary). */
+  mergePreview: crmProcedure('crm.manage_all')
+    .input(mergePair)
+    .query(({ ctx, input }) => mergePreview(ctx.db, actorOf(ctx), 'account', input.survivorId, input.mergedId)),
+
   merge: crmProcedure('crm.manage_all')
     .input(mergeInput(accountMergeFields))
     .mutation(async ({ ctx, input }) => {
@@ -431,6 +438,11 @@ const contactsRouter = router({
       await ctx.audit({ action: 'crm.contact.delete', targetType: 'contact', targetId: input.id, details: { before } });
       return { ok: true };
     }),
+
+  /** What merging `mergedId` into `survivorId` would move (the merge screen's summary). */
+  mergePreview: crmProcedure('crm.manage_all')
+    .input(mergePair)
+    .query(({ ctx, input }) => mergePreview(ctx.db, actorOf(ctx), 'contact', input.survivorId, input.mergedId)),
 
   merge: crmProcedure('crm.manage_all')
     .input(mergeInput(contactMergeFields))

@@ -14,9 +14,11 @@ const notices: Record<string, string> = {
   'account-created': 'Account created.',
   'account-saved': 'Account saved.',
   'account-deleted': 'Account deleted.',
+  'account-merged': 'Accounts merged: this account now holds both timelines, their contacts and CRM links.',
   'contact-created': 'Contact created.',
   'contact-saved': 'Contact saved.',
   'contact-deleted': 'Contact deleted.',
+  'contact-merged': 'Contacts merged: this contact now holds both timelines and CRM links.',
 };
 
 export function Notice() {

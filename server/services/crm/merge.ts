@@ -1,5 +1,5 @@
-import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
-import { accounts, auditLog, contacts, leadActivities, leads } from '../../../db/schema';
+import { and, count, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { accounts, auditLog, connections, contacts, leadActivities, leads, recordLinks } from '../../../db/schema';
 import type { CustomValues } from '../../shared/crm';
 import { requireAccountRow } from './accounts';
 import { recordLeadEvent } from './activities';
@@ -176,6 +176,56 @@ export async function mergeAccounts(db: Executor, actor: CrmActor, survivorId: s
     return { account: after!, changes, notTaken: lost, movedActivities: moved.length, movedContacts: movedContacts.length, merged: { id: merged.id, name: merged.name } };
   });
 }
+
+/**
+ * What a merge would move from `mergedId` to the survivor, for the confirm screen:
+ * timeline entries, the account's contacts, leads converted into the record, records
+ * merged into it earlier, and its links to connected CRMs (a link whose connection the
+ * survivor is already linked through is dropped, not moved: see moveRecordLinks).
+ */
+export async function mergePreview(db: Executor, actor: CrmActor, type: 'contact' | 'account', survivorId: string, mergedId: string) {
+  const org = actor.organizationId;
+  if (type === 'contact') {
+    await requireContactRow(db, org, survivorId);
+    await requireContactRow(db, org, mergedId);
+  } else {
+    await requireAccountRow(db, org, survivorId);
+    await requireAccountRow(db, org, mergedId);
+  }
+  const subject = type === 'contact' ? leadActivities.contactId : leadActivities.accountId;
+  const convertedInto = type === 'contact' ? leads.convertedToContactId : leads.convertedToAccountId;
+  const table = type === 'contact' ? contacts : accounts;
+  const [[activities], [convertedLeads], [earlierMerges], relatedContacts, links] = await Promise.all([
+    db.select({ n: count() }).from(leadActivities).where(and(eq(leadActivities.organizationId, org), eq(subject, mergedId), isNull(leadActivities.deletedAt))),
+    db.select({ n: count() }).from(leads).where(and(eq(leads.organizationId, org), eq(convertedInto, mergedId))),
+    db.select({ n: count() }).from(table).where(and(eq(table.organizationId, org), eq(table.mergedIntoId, mergedId))),
+    type === 'account'
+      ? db
+          .select({ id: contacts.id, firstName: contacts.firstName, lastName: contacts.lastName, email: contacts.email })
+          .from(contacts)
+          .where(and(eq(contacts.organizationId, org), eq(contacts.accountId, mergedId), isNull(contacts.deletedAt)))
+          .orderBy(contacts.lastName, contacts.firstName)
+          .limit(101)
+      : Promise.resolve([]),
+    db
+      .select({ appId: recordLinks.appId, connectionId: recordLinks.connectionId, provider: connections.provider, remoteId: recordLinks.remoteId })
+      .from(recordLinks)
+      .innerJoin(connections, eq(connections.id, recordLinks.connectionId))
+      .where(and(eq(recordLinks.organizationId, org), eq(recordLinks.entity, type), inArray(recordLinks.appId, [survivorId, mergedId]))),
+  ]);
+  const survivorConnections = new Set(links.filter((l) => l.appId === survivorId).map((l) => l.connectionId));
+  return {
+    activities: activities?.n ?? 0,
+    convertedLeads: convertedLeads?.n ?? 0,
+    earlierMerges: earlierMerges?.n ?? 0,
+    contacts: relatedContacts.slice(0, 100),
+    moreContacts: relatedContacts.length > 100,
+    links: links
+      .filter((l) => l.appId === mergedId)
+      .map((l) => ({ provider: l.provider, remoteId: l.remoteId, outcome: survivorConnections.has(l.connectionId) ? ('dropped' as const) : ('moved' as const) })),
+  };
+}
+export type MergePreview = Awaited<ReturnType<typeof mergePreview>>;
 
 const historyTables = { lead: 'leads', contact: 'contacts', account: 'accounts' } as const;
 
