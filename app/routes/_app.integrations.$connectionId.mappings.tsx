@@ -445,7 +445,7 @@ export default function FieldMappingsPage() {
                   <th className="px-3 py-2">CRM field</th>
                   <th className="px-3 py-2">Direction</th>
                   <th className="px-3 py-2">Transforms</th>
-                  <th className="px-3 py-2">Both changed</th>
+                  <th className="px-3 py-2">If both changed</th>
                   <th className="px-3 py-2">Check</th>
                   {d.canManage ? <th className="px-3 py-2">Actions</th> : null}
                 </tr>
