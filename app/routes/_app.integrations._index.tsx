@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data, redirect } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { formatDateTime, humanize } from '~/components/crm/format';
 import { Alert, EmptyState, PageHeader } from '~/components/ui/alert';
@@ -262,21 +262,12 @@ function ConnectionCard({ c, now, canManage, result }: { c: ConnectionItem; now:
 export default function IntegrationsPage() {
   const { connections, canManage, now } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const [params] = useSearchParams();
   const navigation = useNavigation();
-  const connectedId = params.get('connected');
-  const connected = connectedId ? connections.find((c) => c.id === connectedId) : undefined;
   const creating = navigation.state !== 'idle' && navigation.formData?.get('intent') === 'create';
   return (
     <>
       <PageHeader title="Integrations" description="Keep accounts and contacts in sync with Salesforce and HubSpot. Kommo has its own pages." />
       <div className="space-y-6">
-        {connected ? (
-          <Alert tone="success">
-            {providerName[connected.provider] ?? connected.provider} is connected
-            {connected.connectedAs ? ` as ${connected.connectedAs}` : ''}.
-          </Alert>
-        ) : null}
         {result && !result.id && result.message ? <Alert tone={result.ok ? 'success' : 'error'}>{result.message}</Alert> : null}
         {connections.length === 0 ? (
           <EmptyState title="No connections yet">
