@@ -1,9 +1,13 @@
+import { closestCenter, DndContext } from '@dnd-kit/core';
+import { SortableContext, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
+import { CSS } from '@dnd-kit/utilities';
 import * as Dialog from '@radix-ui/react-dialog';
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data } from '@remix-run/node';
 import { Link, useActionData, useFetcher, useLoaderData } from '@remix-run/react';
 import { useEffect, useId, useState } from 'react';
 import { z } from 'zod';
+import { GripButton, useSortableList } from '~/components/crm/sortable';
 import { DialogFrame, useDialogFetcher, type FieldErrors, type SettingsActionResult } from '~/components/crm/stages/fetcher-dialog';
 import { Alert, EmptyState } from '~/components/ui/alert';
 import { Button } from '~/components/ui/button';
@@ -54,13 +58,17 @@ const actionForm = z.discriminatedUnion('intent', [
   }),
   z.object({ intent: z.literal('update'), id: z.string().uuid(), type: z.enum(customFieldTypes), label, options: optionLines, required }),
   z.object({ intent: z.literal('delete'), id: z.string().uuid(), label: z.string().optional() }),
+  z.object({ intent: z.literal('reorder'), entity: z.enum(customFieldEntities), fieldId: z.array(z.string().uuid()).min(1) }),
 ]);
 
 export async function action(args: ActionFunctionArgs) {
   const { caller, headers } = await sectionLoader('crm.custom_fields.manage')(args);
   const form = await args.request.formData();
   const intent = String(form.get('intent') ?? '');
-  const parsed = actionForm.safeParse(Object.fromEntries([...form.entries()].map(([k, v]) => [k, v === '' && k !== 'options' ? undefined : v])));
+  const parsed = actionForm.safeParse({
+    ...Object.fromEntries([...form.entries()].map(([k, v]) => [k, v === '' && k !== 'options' ? undefined : v])),
+    ...(intent === 'reorder' ? { fieldId: form.getAll('fieldId') } : {}),
+  });
   if (!parsed.success) {
     const fieldErrors = z.flattenError(parsed.error).fieldErrors as Record<string, string[]>;
     return data<SettingsActionResult>({ ok: false, intent, status: 400, message: 'Please correct the highlighted fields.', fieldErrors }, { status: 400, headers });
@@ -93,7 +101,9 @@ export async function action(args: ActionFunctionArgs) {
             ),
             `Field “${input.label}” saved.`,
           ]
-        : [await formResult(caller.crm.customFields.delete({ id: input.id })), `Field${input.label ? ` “${input.label}”` : ''} deleted.`];
+        : input.intent === 'reorder'
+          ? [await formResult(caller.crm.customFields.reorder({ entity: input.entity, fieldIds: input.fieldId })), 'New order saved.']
+          : [await formResult(caller.crm.customFields.delete({ id: input.id })), `Field${input.label ? ` “${input.label}”` : ''} deleted.`];
   if (!result.ok) {
     return data<SettingsActionResult>({ ok: false, intent, status: result.status, message: result.message, fieldErrors: result.fieldErrors ?? {} }, { status: result.status, headers });
   }
@@ -106,6 +116,24 @@ export default function CustomFieldSettings() {
   const [notice, setNotice] = useState<string | null>(null);
   const names = entityLabels[entity];
   useEffect(() => setNotice(deleted?.ok ? deleted.message : null), [deleted]);
+  const reorder = useFetcher<SettingsActionResult>();
+  // the order on screen: the loader's, or the one just dropped while it saves
+  const pendingOrder = reorder.formData?.getAll('fieldId').map(String);
+  const ordered = pendingOrder ? pendingOrder.map((id) => fields.find((f) => f.id === id)).filter((f) => !!f) : fields;
+  const reorderFailed = reorder.state === 'idle' && reorder.data && !reorder.data.ok ? reorder.data.message : null;
+  useEffect(() => {
+    if (reorder.state === 'idle' && reorder.data?.ok) setNotice(reorder.data.message);
+  }, [reorder.state, reorder.data]);
+  const onReorder = (ids: string[]) => {
+    const form = new FormData();
+    form.set('intent', 'reorder');
+    form.set('entity', entity);
+    for (const id of ids) form.append('fieldId', id);
+    setNotice(null);
+    reorder.submit(form, { method: 'post' });
+  };
+  const ids = ordered.map((f) => f.id);
+  const sortable = useSortableList({ ids, nameOf: (id) => fields.find((f) => f.id === id)?.label ?? 'field', noun: 'field', onReorder });
   return (
     <div className="space-y-8">
       <nav aria-label="Record type" className="flex flex-wrap gap-2">
@@ -130,15 +158,29 @@ export default function CustomFieldSettings() {
           <h2 id="fields-heading" className="text-lg font-semibold">
             Custom fields of {names.plural}
           </h2>
-          <p className="text-sm text-slate-700">They show on every {entity} form and detail page, after the built-in fields.</p>
+          <p className="text-sm text-slate-700">
+            They show on every {entity} form and detail page, after the built-in fields, in this order. Drag a field by its grip, or focus the grip and use Space and the arrow
+            keys.
+          </p>
         </div>
+        {reorderFailed ? <Alert>{reorderFailed}</Alert> : null}
         {fields.length === 0 ? (
           <EmptyState title={`No custom fields for ${names.plural} yet`}>Add one below.</EmptyState>
         ) : (
-          <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white" tabIndex={0} role="region" aria-label={`Custom fields of ${names.plural}`}>
+          <div
+            className="overflow-x-auto rounded-lg border border-slate-200 bg-white"
+            tabIndex={0}
+            role="region"
+            aria-label={`Custom fields of ${names.plural}`}
+            aria-busy={reorder.state !== 'idle' || undefined}
+          >
+            <DndContext id="field-order-dnd" sensors={sortable.sensors} collisionDetection={closestCenter} accessibility={sortable.accessibility} onDragEnd={sortable.onDragEnd}>
             <table className="min-w-full text-sm" data-testid="custom-fields">
               <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
                 <tr>
+                  <th className="w-12 px-2 py-3">
+                    <span className="sr-only">Order</span>
+                  </th>
                   <th className="px-4 py-3">Label</th>
                   <th className="px-4 py-3">Key</th>
                   <th className="px-4 py-3">Type</th>
@@ -149,40 +191,62 @@ export default function CustomFieldSettings() {
                   </th>
                 </tr>
               </thead>
-              <tbody className="divide-y divide-slate-100">
-                {fields.map((f) => (
-                  <tr key={f.id} data-testid="custom-field-row">
-                    <td className="px-4 py-3 font-medium">{f.label}</td>
-                    <td className="px-4 py-3">
-                      <code className="rounded bg-slate-100 px-1 py-0.5 text-xs">{f.key}</code>
-                    </td>
-                    <td className="px-4 py-3">{typeLabels[f.type].split(' ')[0]}</td>
-                    <td className="max-w-xs px-4 py-3 text-slate-700">{f.options.length ? f.options.join(', ') : '—'}</td>
-                    <td className="px-4 py-3">{f.required ? 'Yes' : 'No'}</td>
-                    <td className="whitespace-nowrap px-4 py-3 text-right">
-                      <EditFieldDialog field={f} onDone={setNotice} />
-                      <ConfirmDialog
-                        trigger={
-                          <Button variant="ghost" className="min-h-9 px-3 py-1 text-red-800 hover:bg-red-50">
-                            Delete<span className="sr-only"> {f.label}</span>
-                          </Button>
-                        }
-                        title={`Delete the field “${f.label}”?`}
-                        description={`Its values are removed from every ${entity} that has one. This cannot be undone.`}
-                        confirmLabel="Delete field"
-                        intent="delete"
-                        hidden={{ id: f.id, label: f.label }}
-                      />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
+              <SortableContext items={ids} strategy={verticalListSortingStrategy} disabled={reorder.state !== 'idle'}>
+                <tbody className="divide-y divide-slate-100">
+                  {ordered.map((f, index) => (
+                    <FieldRow key={f.id} field={f} position={index + 1} entity={entity} onDone={setNotice} />
+                  ))}
+                </tbody>
+              </SortableContext>
             </table>
+            </DndContext>
           </div>
         )}
       </section>
       <AddFieldForm key={entity} entity={entity} onDone={setNotice} />
     </div>
+  );
+}
+
+type FieldView = { id: string; key: string; label: string; type: CustomFieldType; options: string[]; required: boolean };
+
+/** One field's row, dragged by its grip (pointer, or keyboard: Space, Up/Down, Space). */
+function FieldRow({ field: f, position, entity, onDone }: { field: FieldView; position: number; entity: CustomFieldEntity; onDone: (message: string) => void }) {
+  const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({ id: f.id, attributes: { roleDescription: 'sortable field' } });
+  return (
+    <tr
+      ref={setNodeRef}
+      style={{ transform: CSS.Translate.toString(transform), transition }}
+      className={isDragging ? 'relative z-10 bg-brand-50 shadow-lg' : 'bg-white'}
+      data-testid="custom-field-row"
+      data-field-key={f.key}
+    >
+      <td className="px-2 py-3">
+        <GripButton sortable={{ attributes, listeners, setActivatorNodeRef }} label={`Reorder ${f.label} (position ${position})`} />
+      </td>
+      <td className="px-4 py-3 font-medium">{f.label}</td>
+      <td className="px-4 py-3">
+        <code className="rounded bg-slate-100 px-1 py-0.5 text-xs">{f.key}</code>
+      </td>
+      <td className="px-4 py-3">{typeLabels[f.type].split(' ')[0]}</td>
+      <td className="max-w-xs px-4 py-3 text-slate-700">{f.options.length ? f.options.join(', ') : '—'}</td>
+      <td className="px-4 py-3">{f.required ? 'Yes' : 'No'}</td>
+      <td className="whitespace-nowrap px-4 py-3 text-right">
+        <EditFieldDialog field={f} onDone={onDone} />
+        <ConfirmDialog
+          trigger={
+            <Button variant="ghost" className="min-h-9 px-3 py-1 text-red-800 hover:bg-red-50">
+              Delete<span className="sr-only"> {f.label}</span>
+            </Button>
+          }
+          title={`Delete the field “${f.label}”?`}
+          description={`Its values are removed from every ${entity} that has one. This cannot be undone.`}
+          confirmLabel="Delete field"
+          intent="delete"
+          hidden={{ id: f.id, label: f.label }}
+        />
+      </td>
+    </tr>
   );
 }
 
@@ -253,13 +317,7 @@ function AddFieldForm({ entity, onDone }: { entity: CustomFieldEntity; onDone: (
   );
 }
 
-function EditFieldDialog({
-  field,
-  onDone,
-}: {
-  field: { id: string; key: string; label: string; type: CustomFieldType; options: string[]; required: boolean };
-  onDone: (message: string) => void;
-}) {
+function EditFieldDialog({ field, onDone }: { field: FieldView; onDone: (message: string) => void }) {
   const { fetcher, open, onOpenChange, failure, busy } = useDialogFetcher(onDone);
   return (
     <Dialog.Root open={open} onOpenChange={onOpenChange}>

@@ -10,7 +10,7 @@ import { contactSortSchema, createContact, deleteContact, getContact, listContac
 import type { CrmActor } from '../services/crm/context';
 import { convertLead } from '../services/crm/conversion';
 import { analyzeLeadsCsv, exportLeadsCsv, importLeadsCsv, importOptionsSchema } from '../services/crm/csv';
-import { createCustomField, deleteCustomField, listCustomFields, updateCustomField } from '../services/crm/custom-fields';
+import { createCustomField, deleteCustomField, listCustomFields, reorderCustomFields, updateCustomField } from '../services/crm/custom-fields';
 import { CrmError } from '../services/crm/errors';
 import { leadFilterSchema, leadSortSchema, listLeads, pipelineSummary } from '../services/crm/lead-query';
 import { assignLeads, createLead, deleteLead, getLead, moveLeadsToStage, updateLead, type SaveAnyway } from '../services/crm/leads';
@@ -576,6 +576,15 @@ const customFieldsRouter = router({
       const { field, changes } = await updateCustomField(ctx.db, ctx.tenant.organizationId, id, patch);
       await ctx.audit({ action: 'crm.custom_field.update', targetType: 'custom_field', targetId: id, details: changes });
       return field;
+    }),
+
+  /** The order of one entity's fields on forms and detail pages: every field of the entity, once. */
+  reorder: crmProcedure('crm.custom_fields.manage')
+    .input(z.object({ entity: z.enum(customFieldEntities), fieldIds: z.array(id).min(1).max(200) }))
+    .mutation(async ({ ctx, input }) => {
+      const { before, fields } = await reorderCustomFields(ctx.db, ctx.tenant.organizationId, input.entity, input.fieldIds);
+      await ctx.audit({ action: 'crm.custom_field.reorder', targetType: 'custom_field', details: { entity: input.entity, before: { order: before }, after: { order: fields.map((f) => f.label) } } });
+      return fields;
     }),
 
   /** Deletes the definition and its values on every record (the count is audited). */

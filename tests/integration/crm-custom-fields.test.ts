@@ -92,3 +92,29 @@ describe('custom fields', () => {
     expect(await outcome(admin.delete({ id: budget!.id }))).toBe('NOT_FOUND');
   });
 });
+
+describe('custom field order', () => {
+  it('an admin reorders one entity’s fields in one audited call; every field once, of that entity only', async () => {
+    const t = await crmTenant(database.current);
+    const admin = t.callers.admin.crm.customFields;
+    const a = await admin.create({ entity: 'contact', key: 'alpha', label: 'Alpha', type: 'text' });
+    const b = await admin.create({ entity: 'contact', key: 'beta', label: 'Beta', type: 'text' });
+    const c = await admin.create({ entity: 'contact', key: 'gamma', label: 'Gamma', type: 'text' });
+    const other = await admin.create({ entity: 'lead', key: 'alpha', label: 'Lead alpha', type: 'text' });
+
+    expect((await admin.reorder({ entity: 'contact', fieldIds: [c.id, a.id, b.id] })).map((f) => f.key)).toEqual(['gamma', 'alpha', 'beta']);
+    expect((await t.callers.sales.crm.customFields.list({ entity: 'contact' })).map((f) => [f.key, f.position])).toEqual([
+      ['gamma', 0],
+      ['alpha', 1],
+      ['beta', 2],
+    ]);
+    const [entry] = await database.current.sql`select details from audit_log where organization_id = ${t.tenant.id} and action = 'crm.custom_field.reorder'`;
+    expect(entry!.details).toMatchObject({ entity: 'contact', before: { order: ['Alpha', 'Beta', 'Gamma'] }, after: { order: ['Gamma', 'Alpha', 'Beta'] } });
+
+    expect(await fieldErrorsOf(admin.reorder({ entity: 'contact', fieldIds: [c.id, a.id] }))).toHaveProperty('fieldIds');
+    expect(await fieldErrorsOf(admin.reorder({ entity: 'contact', fieldIds: [c.id, a.id, a.id] }))).toHaveProperty('fieldIds');
+    expect(await outcome(admin.reorder({ entity: 'contact', fieldIds: [c.id, a.id, b.id, other.id] }))).toBe('NOT_FOUND');
+    expect(await outcome(t.callers.manager.crm.customFields.reorder({ entity: 'contact', fieldIds: [a.id, b.id, c.id] }))).toBe('FORBIDDEN');
+    expect((await t.callers.sales.crm.customFields.list({ entity: 'contact' })).map((f) => f.key)).toEqual(['gamma', 'alpha', 'beta']);
+  });
+});

@@ -164,6 +164,32 @@ export async function updateCustomField(
   return { field: after!, changes: diffFields(before, after!, ['label', 'options', 'required', 'position']) };
 }
 
+/**
+ * Sets the order of one entity's fields (forms and detail pages show them in it): the
+ * list must name each of the entity's fields exactly once. One transaction.
+ */
+export async function reorderCustomFields(db: Executor, organizationId: string, entity: CustomFieldEntity, fieldIds: string[]) {
+  return db.transaction(async (tx) => {
+    const current = await tx
+      .select({ id: customFieldDefinitions.id, label: customFieldDefinitions.label, position: customFieldDefinitions.position })
+      .from(customFieldDefinitions)
+      .where(and(eq(customFieldDefinitions.organizationId, organizationId), eq(customFieldDefinitions.entity, entity)))
+      .orderBy(asc(customFieldDefinitions.position), asc(customFieldDefinitions.createdAt))
+      .for('update');
+    const known = new Set(current.map((f) => f.id));
+    if (fieldIds.some((id) => !known.has(id))) throw notFoundError('Custom field');
+    if (new Set(fieldIds).size !== fieldIds.length || fieldIds.length !== known.size) throw fieldError('fieldIds', 'List every field exactly once.');
+    for (const [position, id] of fieldIds.entries()) {
+      if (current.find((f) => f.id === id)?.position === position) continue;
+      await tx
+        .update(customFieldDefinitions)
+        .set({ position, updatedAt: new Date() })
+        .where(and(eq(customFieldDefinitions.organizationId, organizationId), eq(customFieldDefinitions.id, id)));
+    }
+    return { before: current.map((f) => f.label), fields: await listCustomFields(tx, organizationId, entity) };
+  });
+}
+
 const entityTables = { lead: leads, contact: contacts, account: accounts } as const;
 
 /**

@@ -3,6 +3,7 @@ import { Link } from '@remix-run/react';
 import { memo } from 'react';
 import { formatAmount } from '../format';
 import type { PipelineCard } from './model';
+import { GripIcon } from '../sortable';
 
 /** Element Timing (Chromium): the browser reports when a card's name is painted; tests/bench/kanban.ts reads it. */
 const paintTiming = { elementtiming: 'lead-card' } as Record<string, string>;
@@ -98,18 +99,5 @@ function CardContent({ card, handle, title, pending }: { card: PipelineCard; han
         {pending ? <p className="mt-1 text-xs text-slate-700">Saving…</p> : null}
       </div>
     </div>
-  );
-}
-
-function GripIcon() {
-  return (
-    <svg aria-hidden="true" viewBox="0 0 20 20" className="h-4 w-4" fill="currentColor">
-      <circle cx="7" cy="5" r="1.5" />
-      <circle cx="13" cy="5" r="1.5" />
-      <circle cx="7" cy="10" r="1.5" />
-      <circle cx="13" cy="10" r="1.5" />
-      <circle cx="7" cy="15" r="1.5" />
-      <circle cx="13" cy="15" r="1.5" />
-    </svg>
   );
 }

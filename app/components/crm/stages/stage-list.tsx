@@ -1,16 +1,7 @@
-import {
-  closestCenter,
-  DndContext,
-  KeyboardSensor,
-  PointerSensor,
-  useSensor,
-  useSensors,
-  type Announcements,
-  type DragEndEvent,
-} from '@dnd-kit/core';
-import { arrayMove, SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
+import { closestCenter, DndContext } from '@dnd-kit/core';
+import { SortableContext, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
-import { useRef } from 'react';
+import { GripButton, useSortableList } from '../sortable';
 import { colorName } from './palette';
 import { DeleteStageDialog, EditStageDialog, type StageRow } from './stage-dialogs';
 
@@ -29,47 +20,11 @@ export function StageList({
   onDone: (message: string) => void;
   disabled: boolean;
 }) {
-  const sensors = useSensors(
-    useSensor(PointerSensor, { activationConstraint: { distance: 4 } }),
-    useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
-  );
   const ids = stages.map((s) => s.id);
-  const nameOf = (id: unknown) => stages.find((s) => s.id === id)?.name ?? 'stage';
-  const positionOf = (id: unknown) => `position ${ids.indexOf(String(id)) + 1} of ${ids.length}`;
-  // dnd-kit reports the stage's own place right after pick-up; announcing it would drown "Picked up"
-  const announcedOver = useRef<unknown>(null);
-  const announcements: Announcements = {
-    onDragStart: ({ active }) => {
-      announcedOver.current = active.id;
-      return `Picked up stage ${nameOf(active.id)}, at ${positionOf(active.id)}.`;
-    },
-    onDragOver: ({ active, over }) => {
-      if (!over || over.id === announcedOver.current) return undefined;
-      announcedOver.current = over.id;
-      return `Stage ${nameOf(active.id)} would move to ${positionOf(over.id)}.`;
-    },
-    onDragEnd: ({ active, over }) => (over ? `Stage ${nameOf(active.id)} dropped at ${positionOf(over.id)}.` : `Stage ${nameOf(active.id)} dropped.`),
-    onDragCancel: ({ active }) => `Reordering cancelled. Stage ${nameOf(active.id)} stays at ${positionOf(active.id)}.`,
-  };
-
-  const onDragEnd = ({ active, over }: DragEndEvent) => {
-    if (!over || active.id === over.id) return;
-    onReorder(arrayMove(ids, ids.indexOf(String(active.id)), ids.indexOf(String(over.id))));
-  };
+  const sortable = useSortableList({ ids, nameOf: (id) => stages.find((s) => s.id === id)?.name ?? 'stage', noun: 'stage', onReorder });
 
   return (
-    <DndContext
-      id="stage-order-dnd"
-      sensors={sensors}
-      collisionDetection={closestCenter}
-      accessibility={{
-        announcements,
-        screenReaderInstructions: {
-          draggable: 'To reorder, press Space or Enter to pick the stage up, the Up and Down arrow keys to move it, and Space or Enter to drop it. Escape cancels.',
-        },
-      }}
-      onDragEnd={onDragEnd}
-    >
+    <DndContext id="stage-order-dnd" sensors={sortable.sensors} collisionDetection={closestCenter} accessibility={sortable.accessibility} onDragEnd={sortable.onDragEnd}>
       <SortableContext items={ids} strategy={verticalListSortingStrategy} disabled={disabled}>
         <ol className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white" aria-label="Stages in pipeline order" data-testid="stage-list">
           {stages.map((stage, index) => (
@@ -95,23 +50,7 @@ function StageItem({ stage, position, others, onDone }: { stage: StageRow; posit
       data-testid="stage-row"
       data-stage-name={stage.name}
     >
-      <button
-        ref={setActivatorNodeRef}
-        {...attributes}
-        {...listeners}
-        type="button"
-        aria-label={`Reorder ${stage.name} (position ${position})`}
-        className="flex h-9 w-9 shrink-0 cursor-grab touch-none items-center justify-center rounded text-slate-600 hover:bg-slate-100 hover:text-slate-900 disabled:cursor-not-allowed"
-      >
-        <svg aria-hidden="true" viewBox="0 0 20 20" className="h-4 w-4" fill="currentColor">
-          <circle cx="7" cy="5" r="1.5" />
-          <circle cx="13" cy="5" r="1.5" />
-          <circle cx="7" cy="10" r="1.5" />
-          <circle cx="13" cy="10" r="1.5" />
-          <circle cx="7" cy="15" r="1.5" />
-          <circle cx="13" cy="15" r="1.5" />
-        </svg>
-      </button>
+      <GripButton sortable={{ attributes, listeners, setActivatorNodeRef }} label={`Reorder ${stage.name} (position ${position})`} />
       <span aria-hidden="true" className="h-4 w-4 shrink-0 rounded-full" style={{ backgroundColor: stage.color }} title={colorName(stage.color)} />
       <div className="min-w-0 flex-1 basis-40">
         <p className="truncate font-medium" data-testid="stage-name">
