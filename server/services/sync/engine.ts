@@ -7,8 +7,8 @@ import { syncProviders, type FilterRule, type SyncEntity, type SyncTrigger } fro
 import type { Executor } from '../crm/context';
 import { listCustomFields, type CustomFieldView } from '../crm/custom-fields';
 import { tenantCountry } from '../crm/phone';
-import { buildAppWrite, normalizedName, type AppRow } from './app-fields';
-import { appRowsByIds, appTable, insertAppRows, isLive, softDeleteAppRows, unlinkedAccounts, unlinkedContactsByEmail, updateAppRow, type NewAppRecord } from './app-records';
+import { buildAppWrite, normalizedName, type AppRow, type AppWrite } from './app-fields';
+import { appRowsByIds, appTable, insertAppRows, isLive, softDeleteAppRows, unlinkedAccounts, unlinkedByIds, unlinkedContactsByEmail, updateAppRow, type NewAppRecord } from './app-records';
 import { SyncClient } from './client';
 import { ApiBudgetExhausted } from './errors';
 import { passesFilters } from './filters';
@@ -260,6 +260,8 @@ async function applyRemoteRecords(ec: EntityContext, records: RemoteRecord[], ap
     let byDomain = new Map<string, AppRow>();
     let byName = new Map<string, AppRow>();
     let takenEmails = new Set<string>();
+    // records we created whose link a crash lost carry their app id: they find their app record first
+    const byAppId = await unlinkedByIds(tx, conn.organizationId, conn.id, entity, unlinked.map((r) => r.appId ?? '').filter(Boolean));
     if (unlinked.length) {
       if (entity === 'contact') {
         const emails = unlinked.map((r) => probe(r, 'email')?.trim().toLowerCase()).filter((e): e is string => !!e);
@@ -302,6 +304,7 @@ async function applyRemoteRecords(ec: EntityContext, records: RemoteRecord[], ap
     const linkStamps: LinkStamp[] = [];
     const newLinks: (typeof recordLinks.$inferInsert)[] = [];
     const linkedConflicts: (() => Promise<number>)[] = [];
+    const merges: { record: RemoteRecord; current: AppRow; link: RecordLink | null; merged: MergeOutcome; base: Values; prepared: PreparedWrite }[] = [];
 
     for (const record of page) {
       counts.processed += 1;
@@ -323,7 +326,8 @@ async function applyRemoteRecords(ec: EntityContext, records: RemoteRecord[], ap
         continue;
       }
       if (!link) {
-        const match = findAppMatch(entity, remote, set, { byEmail, byDomain, byName }, claimed);
+        const own = record.appId ? byAppId.get(record.appId) : undefined;
+        const match = own && !claimed.has(own.id) ? own : findAppMatch(entity, remote, set, { byEmail, byDomain, byName }, claimed);
         if (match) {
           row = match;
         } else if (!ec.conn.createMissing) {
@@ -373,22 +377,28 @@ async function applyRemoteRecords(ec: EntityContext, records: RemoteRecord[], ap
       // value as base, so the push phase sees "changed in the app only" and sends them
       const base: Values = { ...merged.base };
       for (const key of Object.keys(merged.toRemote)) base[key] = remote[key] ?? null;
-      const outcome = await applyToApp(tx, ec, current, merged.toApp, base, link?.base ?? {}, accountMaps?.byRemote ?? null);
+      const prepared = prepareAppWrite(ec, merged.toApp, base, link?.base ?? {}, accountMaps?.byRemote ?? null);
+      merges.push({ record, current, link: link ?? null, merged, base, prepared });
+    }
+    // the app side of the page's merges, sent together (applyPrepared); then links (one
+    // statement each way), then conflicts, which point at the links
+    const outcomes = await applyPrepared(tx, ec, merges.map((m) => ({ row: m.current, prepared: m.prepared })));
+    merges.forEach(({ record, current, link, merged, base }, k) => {
+      const outcome = outcomes[k]!;
       if (!outcome.ok) {
         counts.failed += 1;
         errors.push({ side: 'pull', appId: current.id, remoteId: record.id, message: outcome.message, retryable: outcome.retryable });
-        continue;
+        return;
       }
       if (outcome.updated) counts.updated += 1;
       const after = outcome.row ?? current;
       const stamp = { base, remoteModifiedAt: new Date(Date.parse(record.modifiedAt) || Date.now()), appModifiedAt: after.updatedAt, appChangeSeq: after.changeSeq, lastSyncedAt: new Date() };
-      // links are written together after the loop (one statement each way), conflicts after them
       const savedLinkId = link?.id ?? randomUUID();
       if (link) linkStamps.push({ id: link.id, ...stamp });
       else newLinks.push({ id: savedLinkId, organizationId: conn.organizationId, connectionId: conn.id, entity, appId: current.id, remoteId: record.id, ...stamp });
-      const parkedHere = linkId ? parked.get(linkId) : undefined;
+      const parkedHere = link ? parked.get(link.id) : undefined;
       linkedConflicts.push(() => recordConflicts(tx, ec, savedLinkId, current.id, record.id, merged, parkedHere));
-    }
+    });
     if (newLinks.length) await tx.insert(recordLinks).values(newLinks);
     await updateLinkStamps(tx, linkStamps);
     for (const record of linkedConflicts) counts.conflicts += await record();
@@ -461,16 +471,12 @@ function findAppMatch(
  * value) fails the record; an association to a CRM account that is not linked is left
  * out (and its base kept) until the account is.
  */
-async function applyToApp(
-  tx: Executor,
-  ec: EntityContext,
-  row: AppRow,
-  toApp: Values,
-  base: Values,
-  oldBase: Record<string, string | null>,
-  accountByRemote: Map<string, string> | null,
-): Promise<{ ok: true; updated: boolean; row: AppRow | null } | { ok: false; message: string; retryable: boolean }> {
-  if (!hasValues(toApp)) return { ok: true, updated: false, row: null };
+type AppOutcome = { ok: true; updated: boolean; row: AppRow | null } | { ok: false; message: string; retryable: boolean };
+type PreparedWrite = { ok: true; write: AppWrite | null; accountId?: string | null } | { ok: false; message: string; retryable: false };
+
+/** The app-side update a merge asks for (null: nothing to write), or why the app cannot take it. */
+function prepareAppWrite(ec: EntityContext, toApp: Values, base: Values, oldBase: Record<string, string | null>, accountByRemote: Map<string, string> | null): PreparedWrite {
+  if (!hasValues(toApp)) return { ok: true, write: null };
   let accountId: string | null | undefined;
   if (ACCOUNT_KEY in toApp) {
     const remoteAccount = toApp[ACCOUNT_KEY];
@@ -482,14 +488,63 @@ async function applyToApp(
   }
   const built = buildAppWrite(ec.set.appPatch(toApp), ec);
   if (!built.ok) return { ...built, retryable: false };
-  try {
-    // a savepoint: one record the app refuses (a taken e-mail) fails alone, not its page
-    const after = await tx.transaction((sp) => updateAppRow(sp, ec.entity, row, built.write, accountId));
-    return { ok: true, updated: !!after && after.changeSeq !== row.changeSeq, row: after };
-  } catch (error) {
-    // the value may be free later (the other record changes): worth a retry
-    return { ok: false, message: databaseRefusal(error), retryable: true };
+  return { ok: true, write: built.write, accountId };
+}
+
+async function applyToApp(
+  tx: Executor,
+  ec: EntityContext,
+  row: AppRow,
+  toApp: Values,
+  base: Values,
+  oldBase: Record<string, string | null>,
+  accountByRemote: Map<string, string> | null,
+): Promise<AppOutcome> {
+  const [outcome] = await applyPrepared(tx, ec, [{ row, prepared: prepareAppWrite(ec, toApp, base, oldBase, accountByRemote) }]);
+  return outcome!;
+}
+
+/**
+ * Prepared app updates, in order. Several are sent at once inside one savepoint (the
+ * driver pipelines them: one round trip instead of three per record); when the app
+ * refuses any (a taken e-mail), that savepoint is rolled back and each goes again in its
+ * own savepoint, so only the refused ones fail, not their page.
+ */
+async function applyPrepared(tx: Executor, ec: EntityContext, items: { row: AppRow; prepared: PreparedWrite }[]): Promise<AppOutcome[]> {
+  const out: (AppOutcome | undefined)[] = items.map(({ prepared }) => (!prepared.ok ? prepared : prepared.write === null ? { ok: true, updated: false, row: null } : undefined));
+  const todo: { i: number; row: AppRow; write: AppWrite; accountId?: string | null }[] = [];
+  items.forEach(({ row, prepared }, i) => {
+    if (prepared.ok && prepared.write) todo.push({ i, row, write: prepared.write, accountId: prepared.accountId });
+  });
+  const done = (i: number, row: AppRow, after: AppRow | null) => (out[i] = { ok: true, updated: !!after && after.changeSeq !== row.changeSeq, row: after });
+  let together = false;
+  if (todo.length > 1) {
+    try {
+      const afters = await tx.transaction(async (sp) => {
+        const settled = await Promise.allSettled(todo.map((t) => updateAppRow(sp, ec.entity, t.row, t.write, t.accountId)));
+        const refused = settled.find((r) => r.status === 'rejected');
+        if (refused) throw refused.reason;
+        return settled.map((r) => (r as PromiseFulfilledResult<AppRow | null>).value);
+      });
+      todo.forEach((t, k) => done(t.i, t.row, afters[k] ?? null));
+      together = true;
+    } catch {
+      // one by one below
+    }
   }
+  if (!together) {
+    for (const t of todo) {
+      try {
+        // a savepoint: one record the app refuses (a taken e-mail) fails alone, not its page
+        const after = await tx.transaction((sp) => updateAppRow(sp, ec.entity, t.row, t.write, t.accountId));
+        done(t.i, t.row, after);
+      } catch (error) {
+        // the value may be free later (the other record changes): worth a retry
+        out[t.i] = { ok: false, message: databaseRefusal(error), retryable: true };
+      }
+    }
+  }
+  return out as AppOutcome[];
 }
 
 /** A database refusal in words for the run's error list (never the SQL or its parameters). */
@@ -606,7 +661,7 @@ async function pushEntity(ec: EntityContext): Promise<void> {
   // or with a small commit every IDLE_PAGES_PER_COMMIT pages and at the end. A worker killed
   // in between re-reads those rows and skips them again.
   let carry: IdleCarry | null = null;
-  const pageSize = options.pushPageSize ?? 200;
+  const pageSize = options.pushPageSize ?? ec.client.pushPageSize ?? 200; // Salesforce with Bulk: pages big enough for a job
   // rows and their links are read several pages at a time; each page is then pushed on its own
   const readSize = Math.max(pageSize, PUSH_READ_ROWS);
   for (;;) {
@@ -811,13 +866,13 @@ async function pushAppRows(ec: EntityContext, rows: AppRow[], push: PushOptions)
       errors.push({ side: 'push', appId: row.id, remoteId: twin?.id ?? null, message: `Another app ${entity} with the ${what} ${key} is already linked to the CRM record with that ${what}.`, retryable: false });
       continue;
     }
-    // a create; the dedupe key makes a retried create an upsert
+    // a create; the dedupe key (else the app id) makes a retried create an upsert
     const sendable: Values = {};
     for (const k of pushable) if (k in app) sendable[k] = app[k] ?? null;
     const base: Values = {};
     for (const f of set.fields) base[f.key] = pushable.includes(f.key) ? (app[f.key] ?? null) : null;
     if (key) usedKeys.add(`key:${key}`);
-    plans.push({ row, link: null, input: { ...(key ? { dedupeKey: key } : {}), fields: set.remotePatch(sendable), ...accountOf(sendable) }, base, toApp: {}, merged: null, remote: null });
+    plans.push({ row, link: null, input: { ...(key ? { dedupeKey: key } : {}), appId: row.id, fields: set.remotePatch(sendable), ...accountOf(sendable) }, base, toApp: {}, merged: null, remote: null });
   }
 
   const results = plans.length ? await client.write(entity, plans.map((p) => p.input)) : [];
