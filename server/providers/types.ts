@@ -17,6 +17,8 @@ export interface RemoteRecord {
   fields: RemoteFields;
   /** For contacts: the remote id of the associated account, when any. */
   accountId?: string | null;
+  /** The app record id we stamped on it when we created it (Salesforce External_Id__c, HubSpot crmhub_id), if any. */
+  appId?: string | null;
 }
 
 export interface RemoteField {
@@ -52,6 +54,13 @@ export interface WriteInput {
   id?: string;
   /** Idempotent create: e-mail (contacts) or domain (accounts) / external id, so a retry cannot create twice. */
   dedupeKey?: string;
+  /**
+   * The app record's id. A create without a dedupe key upserts by it (Salesforce
+   * External_Id__c, HubSpot's unique `crmhub_id` property), so a crash between the CRM's
+   * create and our link cannot create a second record on retry; pulls report it back as
+   * RemoteRecord.appId.
+   */
+  appId?: string;
   fields: RemoteFields;
   accountId?: string | null;
 }
@@ -84,6 +93,8 @@ export interface CrmClient {
   remove(entity: CrmEntity, ids: string[]): Promise<WriteResult[]>;
   /** The provider's batch size for writes (HubSpot 100, Salesforce collections 200). */
   readonly writeBatchSize: number;
+  /** App rows per push page this client writes best (Salesforce with Bulk API 2.0: large pages); default 200. */
+  readonly pushPageSize?: number;
 }
 
 export interface TokenSet {

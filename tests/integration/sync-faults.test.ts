@@ -1,6 +1,6 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { accounts, contacts } from '../../db/schema';
+import { accounts, contacts, recordLinks, syncCursors } from '../../db/schema';
 import type { CrmEntity, SyncProvider } from '../../server/providers/types';
 import { SyncClient } from '../../server/services/sync/client';
 import type { SyncOptions } from '../../server/services/sync/engine';
@@ -164,4 +164,49 @@ describe.each(['salesforce', 'hubspot'] as const)('%s', (provider) => {
     expect(sandbox.requests.count({ pathPrefix: TOKEN_PATH[provider] }) - refreshesBefore).toBe(1);
     await expectConverged(provider, s);
   });
+});
+
+const LAST: Record<SyncProvider, string> = { salesforce: 'LastName', hubspot: 'lastname' };
+
+describe.each(['salesforce', 'hubspot'] as const)('%s: creates without a dedupe key', (provider) => {
+  it.each(['bidirectional', 'push'] as const)(
+    'a contact without e-mail and an account without domain, created in the CRM, then the crash before our link (%s): the re-run still has one of each',
+    { timeout: 120_000 },
+    async (direction) => {
+      const tenant = await syncTenant(database.current);
+      const connection = await connectProvider(deps, tenant, sandboxes, provider, { direction });
+      const tag = `Keyless${provider}${direction}`;
+      const [account] = await database.current.db.insert(accounts).values({ organizationId: tenant.organizationId, name: `${tag} Holdings` }).returning();
+      const [contact] = await database.current.db.insert(contacts).values({ organizationId: tenant.organizationId, firstName: 'Nomail', lastName: tag }).returning();
+      const editor = remoteEditor(sandboxes, provider);
+      const remoteOf = async () => ({
+        contacts: (await allRemote(editor, 'contact', [LAST[provider]])).filter((r) => r.fields[LAST[provider]] === tag),
+        accounts: (await allRemote(editor, 'account', [NAME[provider]])).filter((r) => r.fields[NAME[provider]] === `${tag} Holdings`),
+      });
+
+      const first = await sync(deps, connection.id);
+      if (first.status !== 'done') throw new Error(JSON.stringify(first));
+      const created = await remoteOf();
+      expect(created.contacts).toHaveLength(1);
+      expect(created.accounts).toHaveLength(1);
+
+      // the crash: the CRM has the records, our links and the push cursor never committed
+      await database.current.db.delete(recordLinks).where(and(eq(recordLinks.connectionId, connection.id), inArray(recordLinks.appId, [account!.id, contact!.id])));
+      await database.current.db.delete(syncCursors).where(and(eq(syncCursors.connectionId, connection.id), eq(syncCursors.kind, 'push')));
+
+      const second = await sync(deps, connection.id);
+      if (second.status !== 'done') throw new Error(JSON.stringify(second));
+      expect(second.runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+      const after = await remoteOf();
+      expect(after.contacts.map((r) => r.id)).toEqual(created.contacts.map((r) => r.id));
+      expect(after.accounts.map((r) => r.id)).toEqual(created.accounts.map((r) => r.id));
+      // and one of each in the app, linked to those
+      const appContacts = await database.current.db.select().from(contacts).where(and(eq(contacts.organizationId, tenant.organizationId), eq(contacts.lastName, tag), isNull(contacts.deletedAt)));
+      expect(appContacts.map((c) => c.id)).toEqual([contact!.id]);
+      const appAccounts = await database.current.db.select().from(accounts).where(and(eq(accounts.organizationId, tenant.organizationId), eq(accounts.name, `${tag} Holdings`), isNull(accounts.deletedAt)));
+      expect(appAccounts.map((a) => a.id)).toEqual([account!.id]);
+      const links = await database.current.db.select().from(recordLinks).where(and(eq(recordLinks.connectionId, connection.id), inArray(recordLinks.appId, [account!.id, contact!.id])));
+      expect(new Set(links.map((l) => l.remoteId))).toEqual(new Set([created.contacts[0]!.id, created.accounts[0]!.id]));
+    },
+  );
 });

@@ -22,6 +22,8 @@ export const OBJECT_TYPE: Record<CrmEntity, ObjectType> = { contact: 'contacts',
 export const STAMP = 'hs_lastmodifieddate';
 export const DEDUPE_PROPERTY: Record<CrmEntity, 'email' | 'domain'> = { contact: 'email', account: 'domain' };
 export const PRIMARY_COMPANY = 'associatedcompanyid';
+/** Our unique custom property: the app record id, stamped on every record we create without a dedupe key (an upsert by it cannot create twice). */
+export const APP_ID_PROPERTY = 'crmhub_id';
 
 /** HUBSPOT_DEFINED association type ids, contact → company. */
 export const CONTACT_TO_COMPANY = { primary: 1, unlabeled: 279 } as const;
@@ -53,7 +55,7 @@ export function stampOf(object: HsObject): number {
 
 /** The properties to request: the caller's fields plus what the mapping needs. */
 export function propertiesFor(entity: CrmEntity, fields: string[], extra: string[] = []): string[] {
-  const names = new Set([...fields, ...extra, STAMP]);
+  const names = new Set([...fields, ...extra, STAMP, APP_ID_PROPERTY]);
   if (entity === 'contact') names.add(PRIMARY_COMPANY);
   return [...names];
 }
@@ -65,6 +67,8 @@ export function toRemoteRecord(entity: CrmEntity, object: HsObject, fields: stri
     fields: Object.fromEntries(fields.map((name) => [name, object.properties[name] ?? null])),
   };
   if (entity === 'contact') record.accountId = object.properties[PRIMARY_COMPANY] || null;
+  const appId = object.properties[APP_ID_PROPERTY];
+  if (appId) record.appId = appId;
   return record;
 }
 

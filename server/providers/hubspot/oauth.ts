@@ -36,6 +36,9 @@ export const DEFAULT_SCOPES = [
   'crm.objects.companies.write',
   'crm.schemas.contacts.read',
   'crm.schemas.companies.read',
+  // to create our unique crmhub_id property (idempotent creates of records without e-mail/domain)
+  'crm.schemas.contacts.write',
+  'crm.schemas.companies.write',
 ];
 
 export function authorizeEndpoint(options: Pick<HubSpotOAuthOptions, 'baseUrl' | 'authorizeUrl'>): string {

@@ -1,13 +1,15 @@
 import { ProviderRateLimited, ReauthorizationNeeded, type CrmEntity, type WriteInput, type WriteResult } from '../types';
 import { describeError, HubSpotApiError, isRetryable } from './errors';
-import { CONTACT_TO_COMPANY, DEDUPE_PROPERTY, dedupeKey, stampOf, toHubSpotProperties, type HsObject } from './mapping';
+import { APP_ID_PROPERTY, CONTACT_TO_COMPANY, DEDUPE_PROPERTY, dedupeKey, OBJECT_TYPE, stampOf, toHubSpotProperties, type HsObject } from './mapping';
 import type { ObjectApis, Sdk } from './sdk';
 
 /**
  * Writes: batch update (inputs with an id), batch upsert by `email` (contacts) /
  * `domain` (accounts) for inputs with a dedupe key — a retried create finds the
- * record it created the first time — and plain batch create for inputs with
- * neither. Each kind goes in chunks of 100 (HubSpot's batch limit), so 250 creates
+ * record it created the first time — batch upsert by our unique `crmhub_id`
+ * property (the app record id) for inputs without a key, and plain batch create
+ * only when that property cannot be had (it is created on first use, which needs
+ * the crm.schemas.<type>.write scope; older connections lack it). Each kind goes in chunks of 100 (HubSpot's batch limit), so 250 creates
  * are 3 calls. Contacts' `accountId` is applied afterwards through the v4
  * associations API, one batch call per chunk: a string makes that company the
  * contact's Primary company (the former primary stays associated, unlabelled —
@@ -34,6 +36,9 @@ interface Item {
   index: number;
   input: WriteInput;
   properties: Record<string, string>;
+  /** Upserts: the unique property and the value looked up by it. */
+  idProperty?: string;
+  key?: string;
 }
 
 interface BatchError {
@@ -73,7 +78,51 @@ function propertyErrors(error: HubSpotApiError): { name: string; error: string; 
 const mustThrow = (error: unknown) => error instanceof ProviderRateLimited || error instanceof ReauthorizationNeeded;
 
 export class HubSpotWriter {
+  /** Per entity: whether the portal has our unique app-id property (looked up, else created, once per client). */
+  private readonly appIdProperty = new Map<CrmEntity, Promise<boolean>>();
+
   constructor(private readonly call: Call) {}
+
+  /** The unique `crmhub_id` property exists (or was just created); false when the portal refuses it. */
+  private hasAppIdProperty(entity: CrmEntity): Promise<boolean> {
+    let known = this.appIdProperty.get(entity);
+    if (!known) {
+      known = this.ensureAppIdProperty(entity);
+      this.appIdProperty.set(entity, known);
+      known.catch(() => this.appIdProperty.delete(entity)); // a rate limit or an expired session: ask again next time
+    }
+    return known;
+  }
+
+  private async ensureAppIdProperty(entity: CrmEntity): Promise<boolean> {
+    const type = OBJECT_TYPE[entity];
+    try {
+      const found = await this.call((sdk) => sdk.properties.getByName(type, APP_ID_PROPERTY));
+      return found.hasUniqueValue === true;
+    } catch (error) {
+      if (mustThrow(error)) throw error;
+      if (!(error instanceof HubSpotApiError) || error.status !== 404) return false;
+    }
+    try {
+      const created = await this.call((sdk) =>
+        sdk.properties.create(type, {
+          name: APP_ID_PROPERTY,
+          label: 'CRM Hub record id',
+          description: 'Set by CRM Hub on the records it creates, so a repeated create finds the first one.',
+          type: 'string' as never,
+          fieldType: 'text' as never,
+          groupName: entity === 'contact' ? 'contactinformation' : 'companyinformation',
+          hasUniqueValue: true,
+          formField: false,
+        }),
+      );
+      return created.hasUniqueValue === true;
+    } catch (error) {
+      if (mustThrow(error)) throw error;
+      // created meanwhile by another process: fine; missing scope or any other refusal: plain creates
+      return error instanceof HubSpotApiError && error.status === 409;
+    }
+  }
 
   private apis(sdk: Sdk, entity: CrmEntity): ObjectApis {
     return (entity === 'contact' ? sdk.contacts : sdk.companies) as ObjectApis;
@@ -83,17 +132,26 @@ export class HubSpotWriter {
     const results: (WriteResult | undefined)[] = new Array(inputs.length).fill(undefined);
     const idProperty = DEDUPE_PROPERTY[entity];
     const groups: Record<Kind, Item[]> = { update: [], upsert: [], create: [] };
+    const byAppId: Item[] = [];
     inputs.forEach((input, index) => {
       const properties = toHubSpotProperties(input.fields);
       if (input.id) return groups.update.push({ index, input, properties });
       const fromFields = input.fields[idProperty];
       const key = dedupeKey(input.dedupeKey ?? (typeof fromFields === 'string' ? fromFields : ''));
-      if (!key) return groups.create.push({ index, input, properties });
+      if (!key) return input.appId ? byAppId.push({ index, input, properties, idProperty: APP_ID_PROPERTY, key: input.appId }) : groups.create.push({ index, input, properties });
       if (!properties[idProperty]) properties[idProperty] = key;
-      return groups.upsert.push({ index, input, properties });
+      return groups.upsert.push({ index, input, properties, idProperty, key });
     });
+    if (byAppId.length) {
+      if (await this.hasAppIdProperty(entity)) {
+        for (const it of byAppId) it.properties[APP_ID_PROPERTY] = it.key!;
+      }
+      for (const it of byAppId) (it.properties[APP_ID_PROPERTY] ? groups.upsert : groups.create).push(it);
+    }
     for (const kind of ['update', 'upsert', 'create'] as const) {
-      for (const part of chunk(groups[kind], BATCH_SIZE)) {
+      // upserts go in chunks of one id property each
+      const parts = kind === 'upsert' ? [idProperty, APP_ID_PROPERTY].flatMap((p) => chunk(groups.upsert.filter((it) => it.idProperty === p), BATCH_SIZE)) : chunk(groups[kind], BATCH_SIZE);
+      for (const part of parts) {
         await this.send(entity, kind, part, results);
         if (entity === 'contact') await this.associate(part.filter((it) => results[it.index]?.ok && it.input.accountId !== undefined), results);
       }
@@ -117,14 +175,16 @@ export class HubSpotWriter {
         return;
       }
       if (kind === 'upsert') {
+        const property = items[0]!.idProperty ?? idProperty;
+        const norm = (value: string) => (property === APP_ID_PROPERTY ? value : dedupeKey(value));
         const response = await this.call((sdk) =>
-          this.apis(sdk, entity).batch.upsert({ inputs: items.map((it) => ({ id: dedupeKey(it.properties[idProperty]!), idProperty, objectWriteTraceId: trace(it), properties: it.properties })) }),
+          this.apis(sdk, entity).batch.upsert({ inputs: items.map((it) => ({ id: norm(it.properties[property]!), idProperty: property, objectWriteTraceId: trace(it), properties: it.properties })) }),
         );
         const byTrace = new Map(response.results.filter((r) => r.objectWriteTraceId).map((r) => [r.objectWriteTraceId!, r]));
-        const byKey = new Map(response.results.filter((r) => r.properties[idProperty]).map((r) => [dedupeKey(r.properties[idProperty]!), r]));
+        const byKey = new Map(response.results.filter((r) => r.properties[property]).map((r) => [norm(r.properties[property]!), r]));
         const errors = ('errors' in response ? response.errors : undefined) ?? [];
         for (const it of items) {
-          const key = dedupeKey(it.properties[idProperty]!);
+          const key = norm(it.properties[property]!);
           const found = byTrace.get(trace(it)) ?? byKey.get(key);
           results[it.index] = found ? success(found as HsObject, found._new) : this.missing(key, errors);
         }

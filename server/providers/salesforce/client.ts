@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { stringify } from 'csv-stringify/sync';
 import jsforce from 'jsforce';
 import type { Connection, HttpRequest, HttpRequestOptions, HttpResponse, IdentityInfo, QueryResult, Record as SfRecord, TokenResponse } from 'jsforce';
 import {
@@ -31,6 +32,7 @@ import {
   toIso,
   toRemoteField,
   toRemoteRecord,
+  appIdOf,
   assertFieldName,
   type DescribeFieldLike,
 } from './mapping';
@@ -83,9 +85,21 @@ export interface SalesforceClientOptions {
   transportRetries?: number;
   /** Per HTTP request timeout (jsforce's default is 30 minutes). */
   requestTimeoutMs?: number;
+  /**
+   * Updates/upserts of one write at or above this many records go through one Bulk API 2.0
+   * ingest job instead of sObject Collections (decision 009; default BULK_THRESHOLD; null: never).
+   */
+  bulkThreshold?: number | null;
+  /** Bulk job status polling interval and give-up time (defaults 1 s, 10 min). */
+  bulkPollIntervalMs?: number;
+  bulkTimeoutMs?: number;
 }
 
 export const DEFAULT_API_VERSION = '62.0';
+/** Records from which a write goes through a Bulk API 2.0 job (decision 009: the measured wall-time crossover, and fewer API calls above it). */
+export const BULK_THRESHOLD = 2_000;
+/** App rows per push page when Bulk is on: pages big enough for a job (the engine asks `pushPageSize`). */
+export const BULK_PUSH_PAGE = 10_000;
 export const DEFAULT_EXTERNAL_ID_FIELD = 'External_Id__c';
 /** When a 429 carries no Retry-After. */
 const DEFAULT_THROTTLE_MS = 10_000;
@@ -144,7 +158,10 @@ function saveFailure(result: SaveResultLike): { error: string; retryable: boolea
 export class SalesforceClient implements CrmClient {
   readonly provider = 'salesforce' as const;
   readonly writeBatchSize = COLLECTION_BATCH;
+  /** Push page size that lets a large push reach the Bulk threshold; undefined without Bulk. */
+  readonly pushPageSize: number | undefined;
   readonly conn: Connection;
+  private readonly bulkThreshold: number | null;
   private current: TokenSet;
   private readonly oauth: SalesforceOAuth;
   private readonly externalIdField: string | null;
@@ -160,6 +177,8 @@ export class SalesforceClient implements CrmClient {
     this.domainField = assertFieldName(options.accountDomainField ?? 'Website');
     this.retries = Math.max(0, options.transportRetries ?? 2);
     this.timeoutMs = Math.max(1000, options.requestTimeoutMs ?? 120_000);
+    this.bulkThreshold = options.bulkThreshold === undefined ? BULK_THRESHOLD : options.bulkThreshold;
+    this.pushPageSize = this.bulkThreshold !== null && this.externalIdField ? Math.max(BULK_PUSH_PAGE, this.bulkThreshold) : undefined;
     this.conn = new jsforce.Connection({
       loginUrl: options.oauth.loginUrl,
       instanceUrl: options.tokens.instanceUrl ?? options.oauth.loginUrl,
@@ -331,10 +350,15 @@ export class SalesforceClient implements CrmClient {
 
   async pullChanges(entity: CrmEntity, cursor: PullCursor | null, options: { fields: string[]; pageSize?: number }): Promise<ChangePage> {
     const limit = Math.max(1, Math.min(MAX_QUERY_PAGE, Math.floor(options.pageSize ?? MAX_QUERY_PAGE)));
-    const { select, type } = this.fieldsFor(entity, options.fields);
+    const ext = this.externalIdField;
+    const { select, type } = this.fieldsFor(entity, ext ? [...options.fields, ext] : options.fields);
     const where = cursorCondition(cursor);
     const rows = await this.queryRows(`SELECT ${select} FROM ${type}${where ? ` WHERE ${where}` : ''} ORDER BY SystemModstamp ASC, Id ASC LIMIT ${limit}`);
-    const records = rows.map((r) => toRemoteRecord(entity, r, options.fields));
+    const records = rows.map((r) => {
+      const record = toRemoteRecord(entity, r, options.fields);
+      if (ext) record.appId = appIdOf(r[ext]);
+      return record;
+    });
     const last = records[records.length - 1];
     return { records, cursor: last ? { modifiedAt: last.modifiedAt, id: last.id } : null, hasMore: records.length >= limit };
   }
@@ -404,8 +428,10 @@ export class SalesforceClient implements CrmClient {
 
   /**
    * sObject Collections, 200 a call, allOrNone=false: updates (id given) by PATCH, creates
-   * with a dedupe key as upserts by the external id field (the key is written to it), other
-   * creates by POST. Rate limiting / re-authorization before anything was sent throws; after
+   * with a dedupe key as upserts by the external id field (the key is written to it), creates
+   * without one but with the app record id as upserts by that id (so no create is ever
+   * repeated), other creates by POST. Updates/upserts of `bulkThreshold` records or more go
+   * through one Bulk API 2.0 job instead. Rate limiting / re-authorization before anything was sent throws; after
    * some batches went through, the rest are reported as retryable failures so the caller
    * keeps the results it has.
    */
@@ -434,10 +460,10 @@ export class SalesforceClient implements CrmClient {
           return;
         }
         groups.update.push(i);
-      } else if (input.dedupeKey && this.externalIdField) {
-        const key = input.dedupeKey.toLowerCase();
+      } else if ((input.dedupeKey || input.appId) && this.externalIdField) {
+        const key = (input.dedupeKey || input.appId)!.toLowerCase();
         if (seenKeys.has(key)) {
-          results[i] = { ok: false, error: `DUPLICATE_EXTERNAL_ID: ${input.dedupeKey} appears more than once in this write`, retryable: false };
+          results[i] = { ok: false, error: `DUPLICATE_EXTERNAL_ID: ${input.dedupeKey || input.appId} appears more than once in this write`, retryable: false };
           return;
         }
         seenKeys.add(key);
@@ -445,28 +471,35 @@ export class SalesforceClient implements CrmClient {
       } else groups.create.push(i);
     });
 
-    const batches: { kind: Kind; indexes: number[] }[] = [];
-    for (const kind of ['update', 'upsert', 'create'] as Kind[]) for (const indexes of chunk(groups[kind], COLLECTION_BATCH)) batches.push({ kind, indexes });
+    // updates/upserts above the threshold: one Bulk API 2.0 job each; the rest in collections of 200
+    const bulk = (kind: Kind) => kind !== 'create' && this.bulkThreshold !== null && groups[kind].length >= this.bulkThreshold;
+    const batches: { kind: Kind; indexes: number[]; bulk: boolean }[] = [];
+    for (const kind of ['update', 'upsert', 'create'] as Kind[]) {
+      if (bulk(kind)) batches.push({ kind, indexes: groups[kind], bulk: true });
+      else for (const indexes of chunk(groups[kind], COLLECTION_BATCH)) batches.push({ kind, indexes, bulk: false });
+    }
 
     let sent = 0;
     for (let b = 0; b < batches.length; b++) {
-      const { kind, indexes } = batches[b]!;
+      const { kind, indexes, bulk: viaBulk } = batches[b]!;
       const ext = this.externalIdField!;
       const records = indexes.map((i) => {
         const input = inputs[i]!;
         const fields = record(input);
         if (kind === 'update') return { Id: input.id!, ...fields };
-        if (kind === 'upsert') return { ...fields, [ext]: input.dedupeKey! };
+        if (kind === 'upsert') return { ...fields, [ext]: input.dedupeKey || input.appId!.toLowerCase() };
         return fields;
       });
       let answer: SaveResultLike[];
       try {
-        answer = (await this.call((c) => {
-          const sobject = c.sobject(type);
-          if (kind === 'update') return sobject.update(records as { Id: string }[], { allOrNone: false });
-          if (kind === 'upsert') return sobject.upsert(records, ext, { allOrNone: false });
-          return sobject.create(records, { allOrNone: false });
-        })) as unknown as SaveResultLike[];
+        answer = viaBulk
+          ? await this.bulkSave(type, kind as 'update' | 'upsert', records, ext)
+          : ((await this.call((c) => {
+              const sobject = c.sobject(type);
+              if (kind === 'update') return sobject.update(records as { Id: string }[], { allOrNone: false });
+              if (kind === 'upsert') return sobject.upsert(records, ext, { allOrNone: false });
+              return sobject.create(records, { allOrNone: false });
+            })) as unknown as SaveResultLike[]);
         if (!Array.isArray(answer) || answer.length !== indexes.length) throw malformed('collection result');
       } catch (error) {
         if ((error instanceof ProviderRateLimited || error instanceof ReauthorizationNeeded) && sent === 0) throw error;
@@ -495,6 +528,47 @@ export class SalesforceClient implements CrmClient {
       });
     }
     return results.map((r) => r ?? { ok: false, error: 'NOT_ATTEMPTED', retryable: true });
+  }
+
+  /**
+   * One Bulk API 2.0 ingest job (create, upload CSV, close, poll, results) for updates (by Id)
+   * or upserts (by the external id field); one save result per record, in order. Results are
+   * matched on the Id / external id column Salesforce echoes back. In the CSV an absent field
+   * is an empty cell (left alone) and a null is `#N/A` (cleared).
+   */
+  private async bulkSave(type: string, kind: 'update' | 'upsert', records: Record<string, unknown>[], ext: string): Promise<SaveResultLike[]> {
+    const keyColumn = kind === 'update' ? 'Id' : ext;
+    const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
+    const cell = (r: Record<string, unknown>, c: string) => {
+      if (!(c in r)) return '';
+      const v = r[c];
+      return v === null || v === undefined ? '#N/A' : String(v);
+    };
+    const csv = stringify(
+      records.map((r) => columns.map((c) => cell(r, c))),
+      { header: true, columns },
+    );
+    const outcome = await this.call((c) =>
+      c.bulk2.loadAndWaitForResults({
+        object: type,
+        operation: kind,
+        ...(kind === 'upsert' ? { externalIdFieldName: ext } : {}),
+        input: csv,
+        pollInterval: this.options.bulkPollIntervalMs ?? 1_000,
+        pollTimeout: this.options.bulkTimeoutMs ?? 600_000,
+      }),
+    );
+    const keyOf = (row: Record<string, unknown>) => String(row[keyColumn] ?? '').toLowerCase();
+    const byKey = new Map<string, SaveResultLike>();
+    for (const row of outcome.successfulResults as Record<string, unknown>[]) byKey.set(keyOf(row), { id: String(row.sf__Id), success: true, created: row.sf__Created === 'true' });
+    for (const row of outcome.failedResults as Record<string, unknown>[]) {
+      // "STATUS_CODE:message:fields --"
+      const [code, ...rest] = String(row.sf__Error ?? 'UNKNOWN_ERROR').split(':');
+      byKey.set(keyOf(row), { success: false, errors: [{ statusCode: code, message: rest.join(':').replace(/:[^:]*--\s*$/, '').trim() }] });
+    }
+    return records.map(
+      (r) => byKey.get(String(r[keyColumn] ?? '').toLowerCase()) ?? { success: false, errors: [{ statusCode: 'UNKNOWN_EXCEPTION', message: 'not processed by the Bulk API job' }] },
+    );
   }
 
   /** DELETE /composite/sobjects?ids=…, 200 a call; records already deleted or gone count as removed. */

@@ -109,6 +109,11 @@ export function toRemoteRecord(entity: CrmEntity, row: Record<string, unknown>, 
   return record;
 }
 
+const APP_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An external id value that is one of our app record ids (a dedupe-key upsert stores an e-mail/domain there instead). */
+export const appIdOf = (value: unknown): string | null => (typeof value === 'string' && APP_ID.test(value) ? value.toLowerCase() : null);
+
 /** What describe says about one field (the subset jsforce types and we read). */
 export interface DescribeFieldLike {
   name: string;

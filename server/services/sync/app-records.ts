@@ -55,6 +55,23 @@ export async function unlinkedContactsByEmail(db: Executor, organizationId: stri
   return out;
 }
 
+/**
+ * Live app records by id that no CRM record of this connection is linked to: the ones a CRM
+ * record names as its own (RemoteRecord.appId — we created it, and the crash came before our link).
+ */
+export async function unlinkedByIds(db: Executor, organizationId: string, connectionId: string, entity: SyncEntity, ids: string[]): Promise<Map<string, AppRow>> {
+  const wanted = [...new Set(ids.filter(Boolean))];
+  if (wanted.length === 0) return new Map();
+  const table = entity === 'contact' ? contacts : accounts;
+  const rows = (await db
+    .select()
+    .from(table)
+    .where(and(eq(table.organizationId, organizationId), isNull(table.deletedAt), isNull(table.mergedIntoId), inArray(table.id, wanted), notLinked(connectionId, entity, table.id)))
+    .orderBy(table.id)
+    .for('update')) as AppRow[];
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
 /** Same as normalizedName(): lower-case, ASCII spaces and punctuation removed (locale-independent on both sides). */
 const nameKey = sql`regexp_replace(lower(${accounts.name}), '[[:space:]!-/:-@[-\`{-~]+', '', 'g')`;
 

@@ -60,6 +60,7 @@ export interface SyncClientOptions {
 export class SyncClient implements CrmClient {
   readonly provider: CrmClient['provider'];
   readonly writeBatchSize: number;
+  readonly pushPageSize: number | undefined;
   private inner: CrmClient;
   /** The connection's shared pacer (every process of this connection sees the same one). */
   readonly pacer: SharedPacer;
@@ -88,6 +89,7 @@ export class SyncClient implements CrmClient {
     this.inner = this.build();
     this.provider = this.inner.provider;
     this.writeBatchSize = this.inner.writeBatchSize;
+    this.pushPageSize = this.inner.pushPageSize;
   }
 
   static async open(deps: SyncDeps, connectionId: string, options: SyncClientOptions = {}): Promise<SyncClient> {
