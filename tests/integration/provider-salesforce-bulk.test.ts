@@ -61,7 +61,7 @@ describe('Salesforce writes: Collections below the threshold, Bulk API 2.0 at an
     // updates by Id: a null clears, an absent field stays; one row names a record that does not exist
     const gone = ids[59]!;
     expect((await c.remove('contact', [gone]))[0]!.ok).toBe(true);
-    const updates: WriteInput[] = ids.map((id, i) => ({ id, fields: i % 2 ? { Title: `After ${i}` } : { Title: null, FirstName: 'Renamed' } }));
+    const updates: WriteInput[] = ids.map((id, i): WriteInput => ({ id, fields: i % 2 ? { Title: `After ${i}` } : { Title: null, FirstName: 'Renamed' } }));
     sb.requests.clear();
     const updated = await c.write('contact', updates);
     expect(paths().filter((p) => p.startsWith('POST /jobs/ingest'))).toHaveLength(1);
