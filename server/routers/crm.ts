@@ -4,7 +4,7 @@ import { publishEvent } from '../realtime/channel';
 import { writeAudit } from '../security/audit';
 import { tenantRoleCan, type TenantPermission } from '../security/rbac';
 import { customFieldEntities, customFieldTypes, leadSources, userActivityKinds } from '../shared/crm';
-import { accountSortSchema, createAccount, deleteAccount, getAccount, listAccounts, updateAccount } from '../services/crm/accounts';
+import { accountSortSchema, createAccount, deleteAccount, getAccount, listAccounts, lookupAccounts, updateAccount } from '../services/crm/accounts';
 import { createActivity, deleteActivity, listActivities, updateActivity } from '../services/crm/activities';
 import { contactSortSchema, createContact, deleteContact, getContact, listContacts, updateContact } from '../services/crm/contacts';
 import type { CrmActor } from '../services/crm/context';
@@ -13,7 +13,7 @@ import { analyzeLeadsCsv, exportLeadsCsv, importLeadsCsv, importOptionsSchema } 
 import { createCustomField, deleteCustomField, listCustomFields, reorderCustomFields, updateCustomField } from '../services/crm/custom-fields';
 import { CrmError } from '../services/crm/errors';
 import { leadFilterSchema, leadSortSchema, listLeads, pipelineSummary } from '../services/crm/lead-query';
-import { assignLeads, createLead, deleteLead, getLead, moveLeadsToStage, updateLead, type SaveAnyway } from '../services/crm/leads';
+import { assignLeads, createLead, deleteLead, getLead, listAssignees, moveLeadsToStage, updateLead, type SaveAnyway } from '../services/crm/leads';
 import { accountMergeFields, contactMergeFields, leadMergeFields, mergeAccounts, mergeContacts, mergeLeads, mergePreview, recordHistory } from '../services/crm/merge';
 import { createStage, deleteStage, listStages, reorderStages, updateStage } from '../services/crm/stages';
 import { middleware, router, tenantProcedure, type SessionUser, type TenantScope } from '../trpc';
@@ -330,6 +330,11 @@ const accountsRouter = router({
     .input(z.object({ q: text(200).optional(), ...page, ...accountSortSchema.shape }))
     .query(({ ctx, input }) => listAccounts(ctx.db, ctx.tenant.organizationId, input)),
 
+  /** The account picker: id, name and domain of up to `limit` accounts matching `q`, by name. */
+  lookup: crmProcedure('crm.read')
+    .input(z.object({ q: text(200).optional(), limit: z.number().int().min(1).max(200).default(20) }))
+    .query(({ ctx, input }) => lookupAccounts(ctx.db, ctx.tenant.organizationId, input)),
+
   byId: crmProcedure('crm.read')
     .input(z.object({ id }))
     .query(({ ctx, input }) => getAccount(ctx.db, actorOf(ctx), input.id)),
@@ -599,6 +604,8 @@ const customFieldsRouter = router({
 
 /** The native CRM (DESIGN §4, decision 005). */
 export const crmRouter = router({
+  /** Who a lead, contact or account can be assigned to (the assignee and owner pickers): active members whose role works the CRM. */
+  assignees: crmProcedure('crm.write').query(({ ctx }) => listAssignees(ctx.db, ctx.tenant.organizationId)),
   leads: leadsRouter,
   accounts: accountsRouter,
   contacts: contactsRouter,

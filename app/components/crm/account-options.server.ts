@@ -4,13 +4,12 @@ import { orThrowResponse } from '~/lib/trpc.server';
 type Caller = Awaited<ReturnType<typeof callerFor>>['caller'];
 
 /**
- * Accounts offered in a contact's account select: the first 200 by name, plus the
- * current one if it is further down. (A searchable picker needs a lighter lookup
- * procedure; see the report.)
+ * Accounts offered in a contact's account select: the first 200 by name (crm.accounts.lookup,
+ * ids and names only), plus the current one if it is further down.
  */
 export async function accountOptions(caller: Caller, currentId?: string | null) {
-  const list = await orThrowResponse(caller.crm.accounts.list({ offset: 0, limit: 200, sort: 'name', direction: 'asc' }));
-  const options = list.items.map((a) => ({ id: a.id, name: a.name }));
+  const list = await orThrowResponse(caller.crm.accounts.lookup({ limit: 200 }));
+  const options = list.map((a) => ({ id: a.id, name: a.name }));
   if (currentId && !options.some((a) => a.id === currentId)) {
     const current = await caller.crm.accounts.byId({ id: currentId }).catch(() => null);
     if (current) options.unshift({ id: current.id, name: current.name });

@@ -9,7 +9,7 @@ type Caller = Awaited<ReturnType<typeof callerFor>>['caller'];
 export type LeadSaveOutcome =
   | { kind: 'saved'; id: string }
   | { kind: 'mergedInto'; id: string }
-  | { kind: 'duplicate'; status: 409; message: string; matches: DuplicateMatchView[]; fieldErrors: Record<string, string[]> }
+  | { kind: 'duplicate'; status: 200; message: string; matches: DuplicateMatchView[]; fieldErrors: Record<string, string[]> }
   | { kind: 'error'; status: number; message: string; fieldErrors: Record<string, string[]> };
 
 /** The reason recorded when a manager folds a just-typed lead into an existing one. */
@@ -56,8 +56,9 @@ export async function saveLeadFromForm(
   if (!saved.ok) return { kind: 'error', status: saved.status, message: saved.message, fieldErrors: saved.fieldErrors ?? {} };
   if (saved.value.status === 'duplicate') {
     return {
+      // a question for the user, not a failure: 200, so the browser logs no failed request
       kind: 'duplicate',
-      status: 409,
+      status: 200,
       message: Object.keys(reasonErrors).length ? 'Give a reason to save despite the duplicates.' : 'This may be a duplicate.',
       matches: saved.value.matches,
       fieldErrors: reasonErrors,

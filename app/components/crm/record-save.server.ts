@@ -7,7 +7,7 @@ type Caller = Awaited<ReturnType<typeof callerFor>>['caller'];
 
 export type RecordSaveOutcome =
   | { kind: 'saved'; id: string }
-  | { kind: 'duplicate'; status: 409; message: string; matches: DuplicateMatchView[]; fieldErrors: Record<string, string[]> }
+  | { kind: 'duplicate'; status: 200; message: string; matches: DuplicateMatchView[]; fieldErrors: Record<string, string[]> }
   | { kind: 'error'; status: number; message: string; fieldErrors: Record<string, string[]> };
 
 const invalid = (fieldErrors: Record<string, string[]>): RecordSaveOutcome => ({ kind: 'error', status: 400, message: 'Please correct the highlighted fields.', fieldErrors });
@@ -41,8 +41,9 @@ export async function saveContactFromForm(caller: Caller, form: FormData, option
   if (!result.ok) return { kind: 'error', status: result.status, message: result.message, fieldErrors: result.fieldErrors ?? {} };
   if (result.value.status === 'duplicate') {
     return {
+      // a question for the user, not a failure: 200, so the browser logs no failed request
       kind: 'duplicate',
-      status: 409,
+      status: 200,
       message: Object.keys(reasonErrors).length ? 'Give a reason to save despite the duplicates.' : 'This may be a duplicate.',
       matches: result.value.matches,
       fieldErrors: reasonErrors,

@@ -20,15 +20,13 @@ export async function crmSession(args: Pick<LoaderFunctionArgs, 'request' | 'con
 type Caller = Awaited<ReturnType<typeof crmSession>>['caller'];
 
 /**
- * Members a lead can be assigned to (roles that work the CRM). Only managers list
- * members (members.read); for anyone else this is null and the page hides assignee pickers.
+ * Members a lead can be assigned to (active, in roles that work the CRM: crm.assignees).
+ * Only managers assign; for anyone else this is null and the page hides assignee pickers.
  */
 export async function assignableMembers(caller: Caller, canManage: boolean) {
   if (!canManage) return null;
-  const members = await orThrowResponse(caller.org.members.list());
-  return members
-    .filter((m) => tenantRoleCan(m.role, 'crm.write') && m.status === 'active')
-    .map((m) => ({ userId: m.userId, name: m.name, email: m.email }));
+  const members = await orThrowResponse(caller.crm.assignees());
+  return members.map((m) => ({ userId: m.userId, name: m.name, email: m.email }));
 }
 
 export async function customFieldDefs(caller: Caller, entity: 'lead' | 'contact' | 'account') {

@@ -86,6 +86,21 @@ export async function requireAccountRow(db: Executor, organizationId: string, id
 }
 
 /** The account with its contacts and the leads converted into it that the actor sees. */
+/**
+ * The account picker's search: id and name only, active accounts whose name, domain or
+ * tax id contains the term (trigram index on the name), by name; without a term, the first by name.
+ */
+export async function lookupAccounts(db: Executor, organizationId: string, input: { q?: string; limit: number }) {
+  const q = input.q?.trim();
+  const term = q ? `%${escapeLike(q)}%` : null;
+  return db
+    .select({ id: accounts.id, name: accounts.name, domain: accounts.domain })
+    .from(accounts)
+    .where(and(active(organizationId), term ? or(ilike(accounts.name, term), ilike(accounts.domain, term), ilike(accounts.taxId, term)) : undefined))
+    .orderBy(sql`lower(${accounts.name})`, asc(accounts.id))
+    .limit(input.limit);
+}
+
 export async function getAccount(db: Executor, actor: CrmActor, id: string) {
   const [account] = await db
     .select(accountView)

@@ -1,5 +1,5 @@
-import { and, eq, inArray } from 'drizzle-orm';
-import { leads, memberships } from '../../../db/schema';
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import { leads, memberships, users } from '../../../db/schema';
 import { tenantPermissions, type TenantRole } from '../../security/rbac';
 import type { LeadSource, LeadStatus } from '../../shared/crm';
 import { recordLeadEvent, recordLeadEvents, visibleLeadCondition, type TimelineEntry } from './activities';
@@ -46,6 +46,19 @@ export async function assertAssignable(db: Executor, organizationId: string, use
     .from(memberships)
     .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)));
   if (!member || !crmWriters.includes(member.role)) throw notFoundError('User');
+}
+
+/**
+ * The tenant's members a lead (or an account/contact) can be assigned to: active users
+ * whose role works the CRM (the assignee and owner pickers; assertAssignable is the check).
+ */
+export async function listAssignees(db: Executor, organizationId: string) {
+  return db
+    .select({ userId: users.id, name: users.name, email: users.email, role: memberships.role })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.organizationId, organizationId), inArray(memberships.role, [...crmWriters]), eq(users.status, 'active')))
+    .orderBy(asc(users.name), asc(users.email));
 }
 
 /** A lead the actor sees (locked for update inside a transaction), or NOT_FOUND. */
