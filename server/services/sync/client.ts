@@ -123,10 +123,14 @@ export class SyncClient implements CrmClient {
     return Math.floor((this.dailyLimit * this.connection.dailyApiBudgetPercent) / 100);
   }
 
-  /** The calls this connection may still make today (every process's calls count, through the shared pacer). */
+  /**
+   * The calls this connection may still make today by the logged count (connections.api_calls_count
+   * plus this client's unflushed calls). Every process's calls are counted by the shared pacer,
+   * whose `exhausted` the calls check as well (its count includes slots reserved but not yet used).
+   */
   budgetLeft(): number {
     const mine = (this.connection.apiCallsDay === today() ? this.connection.apiCallsCount : 0) + this.calls - this.flushedCalls;
-    return this.budget() - Math.max(mine, this.pacer.dayCalls);
+    return this.budget() - mine;
   }
 
   /** Adds this client's calls since the last flush to the connection's daily count (in the caller's transaction). */

@@ -17,8 +17,9 @@ import type { Sql } from '../../../db/client';
  *   for the last slots may send one call more; see `exhausted`).
  *
  * Bookkeeping is batched: a process reserves up to `maxBatch` slots per round trip while it
- * keeps using them (doubling while every slot is used, back to one when slots go stale), so a
- * busy sync pays one statement per several calls. A reserved slot is used at or after its time
+ * keeps using them (doubling while every slot is used, back to one when slots go stale, and
+ * never more than it can use within the tolerance at its own pace), so a busy sync pays one
+ * statement per several calls; slots dropped unused are given back to the day's count. A reserved slot is used at or after its time
  * and at most `toleranceMs` after it (a stale slot is dropped — sent later, it could put more
  * calls into one window than the limit allows; see `pacing`). Waits are the database's (the
  * row's next slot minus its statement time), so clocks of different machines need not agree. A penalty set by another process is noticed at the next
@@ -63,6 +64,9 @@ const UNLIMITED = 2_000_000_000;
 interface Lane {
   slots: number[];
   batch: number;
+  /** When this lane last handed out a slot, and the smoothed time between two (ms). */
+  lastTake: number;
+  gap: number;
   /** Reservation in flight: concurrent callers of this process share it. */
   pending: Promise<void> | null;
 }
@@ -73,7 +77,10 @@ export class SharedPacer {
   readonly searchSpacingMs: number;
   readonly searchToleranceMs: number;
   private readonly maxBatch: number;
-  private readonly lanes: Record<Bucket, Lane> = { api: { slots: [], batch: 1, pending: null }, search: { slots: [], batch: 1, pending: null } };
+  private readonly lanes: Record<Bucket, Lane> = {
+    api: { slots: [], batch: 1, lastTake: 0, gap: 0, pending: null },
+    search: { slots: [], batch: 1, lastTake: 0, gap: 0, pending: null },
+  };
   private advertised: number | null = null;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -82,6 +89,7 @@ export class SharedPacer {
   /** The row's day count after the last reservation. */
   dayCalls = 0;
   private capReached = false;
+  private lastBudget = UNLIMITED;
 
   constructor(
     private readonly sql: Sql,
@@ -108,14 +116,21 @@ export class SharedPacer {
       const spacing = bucket === 'api' ? this.spacingMs : this.searchSpacingMs;
       const tolerance = bucket === 'api' ? this.toleranceMs : this.searchToleranceMs;
       const now = this.now();
-      // a slot older than the tolerance is dropped: sent later, it could crowd a window
+      // a slot older than the tolerance is dropped (sent later, it could crowd a window) and given back to the day's count
+      let dropped = 0;
       while (spacing > 0 && lane.slots.length && lane.slots[0]! < now - tolerance) {
         lane.slots.shift();
-        this.stats.stale += 1;
+        dropped += 1;
+      }
+      if (dropped) {
+        this.stats.stale += dropped;
         lane.batch = 1;
+        await this.giveBack(dropped);
       }
       const slot = lane.slots.shift();
       if (slot !== undefined) {
+        if (lane.lastTake) lane.gap = lane.gap ? 0.7 * lane.gap + 0.3 * (now - lane.lastTake) : now - lane.lastTake;
+        lane.lastTake = now;
         if (slot > now) await this.sleep(slot - now);
         return;
       }
@@ -130,7 +145,10 @@ export class SharedPacer {
 
   private async reserve(bucket: Bucket, lane: Lane): Promise<void> {
     const spacing = bucket === 'api' ? this.spacingMs : this.searchSpacingMs;
-    const want = lane.batch;
+    const tolerance = bucket === 'api' ? this.toleranceMs : this.searchToleranceMs;
+    // no more slots than this process uses before the last one would go stale: slot k is used about k·(gap − spacing) late
+    const usable = spacing > 0 && lane.gap > spacing ? 1 + Math.floor(tolerance / (lane.gap - spacing)) : this.maxBatch;
+    const want = Math.max(1, Math.min(lane.batch, usable));
     const cap = this.options.budget?.() ?? null;
     const budget = cap === null ? UNLIMITED : Math.max(0, Math.floor(cap));
     const day = today();
@@ -155,6 +173,7 @@ export class SharedPacer {
     const got = Number(row?.granted ?? 0);
     this.dayCalls = Number(row?.day_calls ?? 0);
     this.capReached = this.dayCalls >= budget;
+    this.lastBudget = budget;
     this.stats.slots += got;
     const stepMs = Number(row?.step ?? spacing);
     if (bucket === 'api' && Math.abs(stepMs - this.spacingMs) > 1e-6) {
@@ -166,6 +185,18 @@ export class SharedPacer {
     const first = this.now() + Number(row?.wait_ms ?? 0) - got * stepMs;
     for (let i = 0; i < got; i++) lane.slots.push(first + i * stepMs);
     lane.batch = Math.min(this.maxBatch, got === want ? want * 2 : want);
+  }
+
+  /** Slots dropped unused do not count against the day's budget. */
+  private async giveBack(n: number): Promise<void> {
+    const [row] = await this.sql<{ day_calls: number }[]>`
+      update sync_rate_limits set day_calls = greatest(0, day_calls - ${n}::int)
+      where connection_id = ${this.connectionId} and day = ${today()}
+      returning day_calls`;
+    if (row) {
+      this.dayCalls = Number(row.day_calls);
+      this.capReached = this.dayCalls >= this.lastBudget;
+    }
   }
 
   /** Reads today's count (a client checks the budget before its first call). */
