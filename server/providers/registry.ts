@@ -2,6 +2,7 @@ import { isProduction, type Env } from '../config/env';
 import { createHubSpotClient, createHubSpotOAuth } from './hubspot';
 import { createSalesforceClient, createSalesforceOAuth } from './salesforce';
 import type { CrmClient, OAuthProvider, SyncProvider, TokenSet } from './types';
+import { requirePublicOrigin } from '../config/public-url';
 
 /**
  * Where each CRM provider lives and which connected app we use there (decision 006).
@@ -83,9 +84,7 @@ export function setupOfConnection(row: { provider: SyncProvider; authUrl: string
 
 /** The fixed callback URL of a provider: APP_URL (or http://localhost:PORT outside production) + /integrations/<provider>/callback. */
 export function redirectUri(env: Env, provider: SyncProvider): string {
-  const base = env.APP_URL ?? (isProduction(env) ? null : `http://localhost:${env.PORT}`);
-  if (!base) throw new Error('APP_URL must be set in production (OAuth redirect URIs are built from it).');
-  return `${trimSlash(base)}/integrations/${provider}/callback`;
+  return `${requirePublicOrigin(env)}/integrations/${provider}/callback`;
 }
 
 /**

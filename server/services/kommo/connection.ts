@@ -15,6 +15,7 @@ import { decryptSecret, encryptSecret } from '../../security/crypto';
 import { maxConnectionsByPlan } from '../../shared/plans';
 import { KommoError, type KommoDeps } from './deps';
 import { PostgresPacer } from './rate-limit';
+import { publicOrigin, requirePublicOrigin } from '../../config/public-url';
 
 /**
  * A tenant's Kommo connection (decision 007): a row of the sync engine's `connections`
@@ -68,14 +69,11 @@ export function newWebhookSecret(): string {
 }
 
 export function redirectUriFor(env: Env, slug: string): string {
-  const base = env.APP_URL ?? (isProduction(env) ? null : `http://localhost:${env.PORT}`);
-  if (!base) throw new Error('APP_URL must be set in production (OAuth redirect URIs are built from it).');
-  return `${base.replace(/\/+$/, '')}/integrations/kommo/callback/${encodeURIComponent(slug)}`;
+  return `${requirePublicOrigin(env)}/integrations/kommo/callback/${encodeURIComponent(slug)}`;
 }
 
 export function webhookUrlFor(env: Env, slug: string, secret: string): string {
-  const base = env.APP_URL ?? `http://localhost:${env.PORT}`;
-  return `${base.replace(/\/+$/, '')}/webhooks/kommo/${encodeURIComponent(slug)}/${secret}`;
+  return `${publicOrigin(env) ?? `http://localhost:${env.PORT}`}/webhooks/kommo/${encodeURIComponent(slug)}/${secret}`;
 }
 
 /** Where this connection may send requests: its account host, or its sandbox outside production. */

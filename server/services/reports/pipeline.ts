@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { reportPrompts, reportRuns, reportRunSteps, reports } from '../../../db/schema/reports';
-import { isProduction } from '../../config/env';
 import { phoneKey, type ContactChats } from '../../providers/radist/client';
 import { pipelineSteps, type ReportFigures, type StepKey } from '../../shared/reports';
 import { ReportError, tuningOf, type ReportDeps } from './deps';
@@ -13,6 +12,7 @@ import { describePeriod } from './periods';
 import { budgetFor, buildPrompt, DEFAULT_PROMPT, type BuiltPrompt } from './prompt';
 import { publishRunProgress } from './runs';
 import type { RawChatRow, RawMessageRow, ReportStore } from './store';
+import { publicOrigin } from '../../config/public-url';
 
 /**
  * The report pipeline (DESIGN §5): eight persisted steps, run by the `report-run` job.
@@ -232,7 +232,7 @@ const publish: StepFn = async (ctx) => {
 };
 
 export function appUrlOf(deps: Pick<ReportDeps, 'env'>): string {
-  return (deps.env.APP_URL ?? (isProduction(deps.env) ? '' : `http://localhost:${deps.env.PORT}`)).replace(/\/+$/, '');
+  return publicOrigin(deps.env) ?? '';
 }
 
 /** The Telegram message: title, figures, the summary, the link. */

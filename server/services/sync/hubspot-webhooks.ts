@@ -8,6 +8,7 @@ import { queues } from '../../../jobs/queues';
 import { isProduction, type Env } from '../../config/env';
 import { SANDBOX_APPS } from '../../providers/registry';
 import { writeAudit } from '../../security/audit';
+import { publicOrigin } from '../../config/public-url';
 
 /**
  * HubSpot webhooks as the `realtime` trigger (DESIGN §4, decision 006).
@@ -57,11 +58,6 @@ export interface HubSpotWebhookAnswer {
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
-/** The public origin webhooks are published under: APP_URL, else http://localhost:PORT outside production. */
-export function publicOrigin(env: Env): string | null {
-  const base = env.APP_URL ?? (isProduction(env) ? null : `http://localhost:${env.PORT}`);
-  return base ? trimSlash(base) : null;
-}
 
 /** The URL HubSpot (or the sandbox) is told to post to. */
 export function hubspotWebhookUrl(env: Env): string | null {
