@@ -16,8 +16,9 @@ export async function loader(args: LoaderFunctionArgs) {
   const { caller, tenant } = await sectionLoader('integrations.read')(args);
   const id = z.string().uuid().safeParse(args.params.connectionId);
   if (!id.success) throw new Response('There is no connection at this address.', { status: 404 });
-  const c = await orThrowResponse(caller.connections.byId({ id: id.data }));
+  const [c, conflicts] = await Promise.all([orThrowResponse(caller.connections.byId({ id: id.data })), orThrowResponse(caller.conflicts.count({ connectionId: id.data }))]);
   return {
+    openConflicts: conflicts.records,
     connection: { id: c.id, provider: c.provider, status: c.status, statusReason: c.statusReason, connectedAs: c.connectedAs, usesSandbox: c.usesSandbox },
     canManage: tenantRoleCan(tenant.role, 'integrations.manage'),
   };
@@ -31,7 +32,7 @@ const tabs = [
 ] as const;
 
 export default function ConnectionLayout() {
-  const { connection: c } = useLoaderData<typeof loader>();
+  const { connection: c, openConflicts } = useLoaderData<typeof loader>();
   const name = providerName[c.provider] ?? humanize(c.provider);
   return (
     <>
@@ -62,6 +63,12 @@ export default function ConnectionLayout() {
                 }
               >
                 {t.label}
+                {t.to === 'conflicts' && openConflicts > 0 ? (
+                  <span data-testid="open-conflicts" className="relative ml-1.5 rounded-full bg-amber-100 px-1.5 py-0.5 text-xs font-semibold text-amber-900">
+                    {openConflicts}
+                    <span className="sr-only"> open</span>
+                  </span>
+                ) : null}
               </NavLink>
             </li>
           ))}

@@ -25,15 +25,23 @@ export function ConfirmDialog({
   typeToConfirm?: string;
 }) {
   const [typed, setTyped] = useState('');
+  const [open, setOpen] = useState(false);
   return (
-    <Dialog.Root onOpenChange={() => setTyped('')}>
+    <Dialog.Root
+      open={open}
+      onOpenChange={(next) => {
+        setOpen(next);
+        setTyped('');
+      }}
+    >
       <Dialog.Trigger asChild>{trigger}</Dialog.Trigger>
       <Dialog.Portal>
         <Dialog.Overlay className="fixed inset-0 bg-slate-900/50" />
         <Dialog.Content className="fixed left-1/2 top-1/2 w-[min(92vw,28rem)] -translate-x-1/2 -translate-y-1/2 rounded-lg bg-white p-6 shadow-xl">
           <Dialog.Title className="text-lg font-semibold">{title}</Dialog.Title>
           <Dialog.Description className="mt-2 text-sm text-slate-700">{description}</Dialog.Description>
-          <Form method="post" className="mt-4 space-y-4">
+          {/* closes on submit: the page behind (its answer, its alerts) must not stay hidden under the dialog */}
+          <Form method="post" className="mt-4 space-y-4" onSubmit={() => setOpen(false)}>
             <input type="hidden" name="intent" value={intent} />
             {Object.entries(hidden).map(([k, v]) => (
               <input key={k} type="hidden" name={k} value={v} />
