@@ -188,7 +188,8 @@ try {
     const mid = median(runs, (r) => r.wall);
     row(
       `hubspot: incremental, 100 CRM changes among ${seeded.contacts.toLocaleString('en')} (median of ${RUNS})`,
-      `${Math.round(mid.wall)} ms (runs ${runs.map((r) => Math.round(r.wall)).join(' / ')} ms), ${mid.calls} API calls (1 entity), ${runs.map((r) => r.updated).join('/')} updated; provider calls ${Math.round(mid.provider)} ms`,
+      // back-to-back runs also re-read the earlier runs' changes (inside the 2-minute overlap window): one search page more per 200
+      `${Math.round(mid.wall)} ms (runs ${runs.map((r) => Math.round(r.wall)).join(' / ')} ms), API calls per run ${runs.map((r) => r.calls).join(' / ')} (1 entity), ${runs.map((r) => r.updated).join('/')} updated; provider calls ${Math.round(mid.provider)} ms`,
       '≤ 3 calls per entity, < 2 s',
     );
   }

@@ -892,6 +892,8 @@ async function pushAppRows(ec: EntityContext, rows: AppRow[], push: PushOptions)
             })
           ).byRemote
         : null;
+    // existing links' stamps are written together at the end of the page (one statement)
+    const linkStamps: LinkStamp[] = [];
     const saveLink = async (row: AppRow, link: RecordLink | null, remoteId: string, base: Values, remoteModifiedAt: string | null, after: AppRow) => {
       const stamp = {
         base,
@@ -902,7 +904,7 @@ async function pushAppRows(ec: EntityContext, rows: AppRow[], push: PushOptions)
         updatedAt: new Date(),
       };
       if (link) {
-        await tx.update(recordLinks).set(stamp).where(eq(recordLinks.id, link.id));
+        linkStamps.push({ id: link.id, base, remoteModifiedAt: stamp.remoteModifiedAt, appModifiedAt: stamp.appModifiedAt, appChangeSeq: stamp.appChangeSeq, lastSyncedAt: stamp.lastSyncedAt });
         return link.id;
       }
       const [inserted] = await tx
@@ -966,6 +968,7 @@ async function pushAppRows(ec: EntityContext, rows: AppRow[], push: PushOptions)
       await tx.delete(recordLinks).where(eq(recordLinks.id, link.id));
       counts.deleted += 1;
     }
+    await updateLinkStamps(tx, linkStamps);
     if (push.retriedErrorIds?.length) await tx.update(syncRunErrors).set({ retriedAt: new Date() }).where(inArray(syncRunErrors.id, push.retriedErrorIds));
     if (push.cursorSeq !== null) await writeCursor(tx, conn.id, entity, 'push', { seq: push.cursorSeq } satisfies PushCursor);
     await run.recordPage(tx, counts, errors, { phase: 'push', seen: push.seen });
