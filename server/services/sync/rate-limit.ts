@@ -215,6 +215,7 @@ export class SharedPacer {
   /** The provider asked everyone to wait `ms` (429 Retry-After): held slots are dropped and the row moves on. */
   async penalize(ms: number): Promise<void> {
     const wait = Math.max(0, Math.round(ms));
+    const held = this.lanes.api.slots.length + this.lanes.search.slots.length;
     this.lanes.api.slots = [];
     this.lanes.search.slots = [];
     this.lanes.api.batch = 1;
@@ -225,6 +226,7 @@ export class SharedPacer {
       on conflict (connection_id) do update set
         api_next_at = greatest(r.api_next_at, statement_timestamp() + ${wait} * interval '1 millisecond'),
         search_next_at = greatest(r.search_next_at, statement_timestamp() + ${wait} * interval '1 millisecond')`;
+    if (held) await this.giveBack(held);
   }
 
   /**
@@ -237,7 +239,7 @@ export class SharedPacer {
     if (this.advertised !== null && Math.abs(this.advertised - spacing) < 1e-6) return;
     this.advertised = spacing;
     // slots held at a shorter spacing than the new one could crowd a window: drop them (rare: the limit went down)
-    if (spacing > this.spacingMs + 1e-6) this.lanes.api.slots = [];
+    const dropped = spacing > this.spacingMs + 1e-6 ? this.lanes.api.slots.splice(0).length : 0;
     this.spacingMs = spacing;
     this.toleranceMs = toleranceMs;
     await this.sql`
@@ -245,5 +247,6 @@ export class SharedPacer {
       values (${this.connectionId}, ${spacing}::float8, ${today()})
       on conflict (connection_id) do update set api_spacing_ms = ${spacing}::float8
       where r.api_spacing_ms is distinct from ${spacing}::float8`;
+    if (dropped) await this.giveBack(dropped);
   }
 }
