@@ -77,6 +77,9 @@ function phoneCondition(term: string, country: CountryCode | undefined): SQL | u
   return whole?.ok && whole.value ? eq(leads.phone, whole.value) : ilike(leads.phone, `%${digits}%`);
 }
 
+/** The tenant's default country, needed only to read a search term as a whole phone number. */
+const countryFor = async (db: Executor, actor: CrmActor, q: string | undefined) => (q && phoneSearchDigits(q.trim()) ? tenantCountry(db, actor.organizationId) : undefined);
+
 export function leadFilterCondition(actor: CrmActor, filter: LeadFilter, country?: CountryCode): SQL {
   const conditions: (SQL | undefined)[] = [visibleLeadCondition(actor)];
   const q = filter.q?.trim();
@@ -125,11 +128,14 @@ export function isShortTerm(q: string): boolean {
 /**
  * Planner settings for the rest of the transaction (set_config(..., true) = SET LOCAL).
  * `index`: read the search's own index (GIN trigram or b-tree) and sort what it found;
- * `ordered`: walk the index of the list's sort order and filter, so LIMIT stops early.
+ * `ordered`: walk the index of the list's sort order and filter, so LIMIT stops early;
+ * `serial`: the planner's own choice (a short term, which no trigram index narrows).
+ * All without parallel workers: starting them costs more than these short scans.
  */
-async function searchPlan(tx: Executor, plan: 'index' | 'ordered') {
-  if (plan === 'index') await tx.execute(sql`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)`);
-  else await tx.execute(sql`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'on', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)`);
+async function searchPlan(tx: Executor, plan: 'index' | 'ordered' | 'serial') {
+  if (plan === 'serial') await tx.execute(sql`select set_config('max_parallel_workers_per_gather', '0', true)`);
+  else if (plan === 'index') await tx.execute(sql`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`);
+  else await tx.execute(sql`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'on', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`);
 }
 
 /**
@@ -144,7 +150,7 @@ async function searchPlan(tx: Executor, plan: 'index' | 'ordered') {
  */
 export async function listLeads(db: Executor, actor: CrmActor, filter: LeadFilter, sort: LeadSort, page: { cursor?: string; limit: number }) {
   const q = filter.q?.trim();
-  const where = leadFilterCondition(actor, filter, q ? await tenantCountry(db, actor.organizationId) : undefined);
+  const where = leadFilterCondition(actor, filter, await countryFor(db, actor, q));
   let keyset: SQL | undefined;
   if (page.cursor) {
     const c = alias(leads, 'cursor_lead');
@@ -176,13 +182,26 @@ export async function listLeads(db: Executor, actor: CrmActor, filter: LeadFilte
   } else {
     const short = isShortTerm(q) && !phoneSearchDigits(q);
     if (short) cap = SHORT_TERM_TOTAL_CAP;
+    // Up to cap + 1 matches from the search index, sorted, with their count: the page when
+    // there are no more than cap, else the term is broad and the page walks the sort index.
+    // Each step's queries are pipelined on the transaction's connection (one round trip).
+    const bounded = db.select({ id: leads.id }).from(leads).where(and(where, keyset)).limit(cap + 1);
+    const fromIndex = (tx: Executor) =>
+      tx
+        .select({ ...leadView, matched: sql<number>`count(*) over ()`.mapWith(Number) })
+        .from(leads)
+        .leftJoin(leadStages, eq(leadStages.id, leads.stageId))
+        .leftJoin(users, eq(users.id, leads.assignedTo))
+        .where(sql`${leads.id} = any(array(${bounded}))`)
+        .orderBy(...ordering(sort))
+        .limit(page.limit + 1);
     [rows, matched] = await db.transaction(async (tx) => {
-      // the count reads the search index (or, for a short term, the table until it has cap + 1)
-      if (!short) await searchPlan(tx, 'index');
-      const n = await countQuery(tx, cap);
-      const broad = short || n > cap;
-      if (broad) await searchPlan(tx, 'ordered');
-      return [await pageQuery(tx), page.cursor ? null : n] as const;
+      // a short term has no trigram to read: the bounded scan reads the table until it has cap + 1
+      const [, found] = await Promise.all([searchPlan(tx, short ? 'serial' : 'index'), fromIndex(tx)]);
+      const n = found[0]?.matched ?? 0;
+      if (n <= cap) return [found.map(({ matched: _, ...lead }) => lead), page.cursor ? null : n] as const;
+      const [, walked] = await Promise.all([searchPlan(tx, 'ordered'), pageQuery(tx)]);
+      return [walked, page.cursor ? null : n] as const;
     });
   }
   const items = rows.slice(0, page.limit);
@@ -201,7 +220,7 @@ export async function leadsForExport(db: Executor, actor: CrmActor, filter: Lead
     .from(leads)
     .leftJoin(leadStages, eq(leadStages.id, leads.stageId))
     .leftJoin(users, eq(users.id, leads.assignedTo))
-    .where(leadFilterCondition(actor, filter, filter.q ? await tenantCountry(db, actor.organizationId) : undefined))
+    .where(leadFilterCondition(actor, filter, await countryFor(db, actor, filter.q)))
     .orderBy(...ordering(sort))
     .limit(LEAD_EXPORT_LIMIT + 1);
 }
@@ -223,7 +242,7 @@ export async function pipelineSummary(db: Executor, actor: CrmActor, filter: Lea
   const totals = await db
     .select({ stageId: leads.stageId, count: count(), total: sum(leads.amount) })
     .from(leads)
-    .where(leadFilterCondition(actor, filter, filter.q ? await tenantCountry(db, actor.organizationId) : undefined))
+    .where(leadFilterCondition(actor, filter, await countryFor(db, actor, filter.q)))
     .groupBy(leads.stageId);
   const byStage = new Map(totals.map((t) => [t.stageId, t]));
   const stages = await db
