@@ -25,7 +25,10 @@ export async function loader(args: LoaderFunctionArgs) {
   const { caller } = await sectionLoader('integrations.read')(args);
   const { connectionId, conflictId } = idsOf(args.params);
   const detail = await orThrowResponse(caller.conflicts.byId({ id: conflictId }));
-  if (detail.conflict.connectionId !== connectionId) throw new Response('There is no conflict at this address.', { status: 404 });
+  if (detail.conflict.connectionId !== connectionId)
+    throw new Response('There is no conflict at this address.', {
+      status: 404,
+    });
   const c = detail.conflict;
   const view = (f: typeof c) => ({
     id: f.id,
@@ -33,7 +36,7 @@ export async function loader(args: LoaderFunctionArgs) {
     appField: f.appField,
     remoteField: f.remoteField,
     appValue: f.appValue,
-    currentAppValue: f.field === ACCOUNT_FIELD ? f.appValue : (detail.currentAppValues[f.id] ?? null),
+    currentAppValue: f.field === ACCOUNT_FIELD ? f.appValue : detail.currentAppValues[f.id] ?? null,
     remoteValue: f.remoteValue,
     baseValue: f.baseValue,
     createdAt: f.createdAt,
@@ -47,7 +50,15 @@ export async function loader(args: LoaderFunctionArgs) {
       exists: detail.appRecord !== null && detail.appRecord.deletedAt === null,
     },
     // this conflict when it is settled already (how, by which choice); the record's open fields either way
-    settled: c.status === 'open' ? null : { ...view(c), status: c.status, resolution: c.resolution, resolvedAt: c.resolvedAt },
+    settled:
+      c.status === 'open'
+        ? null
+        : {
+            ...view(c),
+            status: c.status,
+            resolution: c.resolution,
+            resolvedAt: c.resolvedAt,
+          },
     open: detail.openFieldsOfRecord.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.appField.localeCompare(b.appField)).map(view),
   };
 }
@@ -64,17 +75,37 @@ export async function action(args: ActionFunctionArgs) {
   const { caller, headers } = await sectionLoader('integrations.manage')(args);
   const { connectionId } = idsOf(args.params);
   const form = await args.request.formData();
-  const parsed = actionSchema.safeParse({ intent: form.get('intent'), ids: form.getAll('ids') });
-  if (!parsed.success) return data({ ok: false as const, message: 'Unknown request.', fieldErrors: {} as FieldErrors }, { status: 400, headers });
+  const parsed = actionSchema.safeParse({
+    intent: form.get('intent'),
+    ids: form.getAll('ids'),
+  });
+  if (!parsed.success)
+    return data(
+      {
+        ok: false as const,
+        message: 'Unknown request.',
+        fieldErrors: {} as FieldErrors,
+      },
+      { status: 400, headers }
+    );
   const { intent, ids } = parsed.data;
 
   // every field's choice is read and checked before any is applied, so a mistake settles nothing
-  const plans: { id: string; choice: z.infer<typeof fieldChoice>; value?: string | null; always: boolean }[] = [];
+  const plans: {
+    id: string;
+    choice: z.infer<typeof fieldChoice>;
+    value?: string | null;
+    always: boolean;
+  }[] = [];
   const fieldErrors: FieldErrors = {};
   for (const id of ids) {
     if (intent === 'ignore') continue;
     if (intent === 'alwaysApp' || intent === 'alwaysCrm') {
-      plans.push({ id, choice: intent === 'alwaysApp' ? 'app' : 'crm', always: true });
+      plans.push({
+        id,
+        choice: intent === 'alwaysApp' ? 'app' : 'crm',
+        always: true,
+      });
       continue;
     }
     const choice = fieldChoice.safeParse(form.get(`choice.${id}`));
@@ -82,7 +113,10 @@ export async function action(args: ActionFunctionArgs) {
       fieldErrors[id] = 'Choose the app’s value, the CRM’s, or an edited one.';
       continue;
     }
-    const value = z.string().max(10_000).safeParse(form.get(`value.${id}`) ?? '');
+    const value = z
+      .string()
+      .max(10_000)
+      .safeParse(form.get(`value.${id}`) ?? '');
     if (choice.data === 'custom' && !value.success) {
       fieldErrors[id] = 'The edited value is too long (10,000 characters at most).';
       continue;
@@ -92,16 +126,45 @@ export async function action(args: ActionFunctionArgs) {
       fieldErrors[id] = '“From now on” needs a side (the app or the CRM), not an edited value.';
       continue;
     }
-    plans.push({ id, choice: choice.data, value: choice.data === 'custom' ? (value.success ? value.data : '') : undefined, always });
+    plans.push({
+      id,
+      choice: choice.data,
+      value: choice.data === 'custom' ? (value.success ? value.data : '') : undefined,
+      always,
+    });
   }
-  if (Object.keys(fieldErrors).length) return data({ ok: false as const, message: 'Please correct the highlighted fields.', fieldErrors }, { status: 400, headers });
+  if (Object.keys(fieldErrors).length)
+    return data(
+      {
+        ok: false as const,
+        message: 'Please correct the highlighted fields.',
+        fieldErrors,
+      },
+      { status: 400, headers }
+    );
 
   for (const id of ids) {
     const plan = plans.find((p) => p.id === id);
-    const result = await formResult(plan ? caller.conflicts.resolve({ id, choice: plan.choice, value: plan.value, always: plan.always }) : caller.conflicts.ignore({ id }));
+    const result = await formResult(
+      plan
+        ? caller.conflicts.resolve({
+            id,
+            choice: plan.choice,
+            value: plan.value,
+            always: plan.always,
+          })
+        : caller.conflicts.ignore({ id })
+    );
     if (!result.ok) {
       const message = result.fieldErrors?.value?.[0] ?? result.message;
-      return data({ ok: false as const, message: `${message} Fields before this one were settled; the rest were not.`, fieldErrors: { [id]: message } as FieldErrors }, { status: result.status, headers });
+      return data(
+        {
+          ok: false as const,
+          message: `${message} Fields before this one were settled; the rest were not.`,
+          fieldErrors: { [id]: message } as FieldErrors,
+        },
+        { status: result.status, headers }
+      );
     }
   }
 
@@ -122,48 +185,55 @@ function FieldRow({ f, crmName, canManage, error }: { f: ReturnType<typeof useLo
   const highlight = differs ? 'bg-amber-50' : '';
   const groupId = `field-${f.id}`;
   return (
-    <tr data-testid="conflict-field" data-field={f.appField} className="align-top">
-      <th scope="row" className="px-3 py-3 text-left font-medium">
-        <span id={groupId}>{label}</span>
-        <div className="text-xs font-normal text-slate-600">
-          {crmName}: <span className="font-mono">{f.remoteField}</span>
-        </div>
-        {differs ? <div className="mt-1 text-xs font-semibold text-amber-900">Differs</div> : null}
-      </th>
-      <td className={`px-3 py-3 ${highlight}`} data-testid="app-value">
-        <ValueText value={f.currentAppValue} />
-        {movedSince ? (
-          <div className="mt-1 text-xs text-slate-700">
-            Was <ValueText value={f.appValue} /> when detected
+    <>
+      <tr data-testid="conflict-field" data-field={f.appField} className="border-t border-slate-200 align-top">
+        <th scope="row" className="px-3 py-3 text-left font-medium">
+          <span id={groupId}>{label}</span>
+          <div className="text-xs font-normal text-slate-600">
+            {crmName}: <span className="font-mono">{f.remoteField}</span>
           </div>
-        ) : null}
-      </td>
-      <td className={`px-3 py-3 ${highlight}`} data-testid="crm-value">
-        <ValueText value={f.remoteValue} />
-      </td>
-      <td className="px-3 py-3 text-slate-700" data-testid="base-value">
-        <ValueText value={f.baseValue} />
-      </td>
+          {differs ? <div className="mt-1 text-xs font-semibold text-amber-900">Differs</div> : null}
+        </th>
+        <td className={`px-3 py-3 ${highlight}`} data-testid="app-value">
+          <ValueText value={f.currentAppValue} />
+          {movedSince ? (
+            <div className="mt-1 text-xs text-slate-700">
+              Was <ValueText value={f.appValue} /> when detected
+            </div>
+          ) : null}
+        </td>
+        <td className={`px-3 py-3 ${highlight}`} data-testid="crm-value">
+          <ValueText value={f.remoteValue} />
+        </td>
+        <td className="px-3 py-3 text-slate-700" data-testid="base-value">
+          <ValueText value={f.baseValue} />
+        </td>
+      </tr>
       {canManage ? (
-        <td className="min-w-64 px-3 py-3">
-          <input type="hidden" name="ids" value={f.id} />
-          <fieldset aria-labelledby={groupId} aria-describedby={error ? `${groupId}-error` : undefined} className="space-y-1.5">
-            <legend className="sr-only">Value to keep for {label}</legend>
-            <label className="flex items-center gap-2">
-              <input type="radio" name={`choice.${f.id}`} value="app" checked={choice === 'app'} onChange={() => setChoice('app')} />
-              App’s value
-            </label>
-            <label className="flex items-center gap-2">
-              <input type="radio" name={`choice.${f.id}`} value="crm" checked={choice === 'crm'} onChange={() => setChoice('crm')} />
-              {crmName}’s value
-            </label>
-            {!isAccount ? (
-              <>
+        // the choice sits under the values (full width), so the comparison fits a phone
+        <tr data-testid="conflict-choice">
+          <td colSpan={4} className="px-3 pb-4">
+            <input type="hidden" name="ids" value={f.id} />
+            <fieldset aria-describedby={error ? `${groupId}-error` : undefined} className="space-y-2 rounded-md border border-slate-200 bg-slate-50 p-3">
+              <legend className="px-1 text-xs font-semibold uppercase tracking-wide text-slate-700">Keep for {label}</legend>
+              <div className="flex flex-wrap gap-x-5 gap-y-1.5">
                 <label className="flex items-center gap-2">
-                  <input type="radio" name={`choice.${f.id}`} value="custom" checked={choice === 'custom'} onChange={() => setChoice('custom')} />
-                  An edited value
+                  <input type="radio" name={`choice.${f.id}`} value="app" checked={choice === 'app'} onChange={() => setChoice('app')} />
+                  App’s value
                 </label>
-                <label className="block pl-6 text-xs text-slate-700">
+                <label className="flex items-center gap-2">
+                  <input type="radio" name={`choice.${f.id}`} value="crm" checked={choice === 'crm'} onChange={() => setChoice('crm')} />
+                  {crmName}’s value
+                </label>
+                {!isAccount ? (
+                  <label className="flex items-center gap-2">
+                    <input type="radio" name={`choice.${f.id}`} value="custom" checked={choice === 'custom'} onChange={() => setChoice('custom')} />
+                    An edited value
+                  </label>
+                ) : null}
+              </div>
+              {!isAccount ? (
+                <label className="block max-w-md text-xs text-slate-700">
                   Merged value for {label}
                   <input
                     name={`value.${f.id}`}
@@ -172,24 +242,24 @@ function FieldRow({ f, crmName, canManage, error }: { f: ReturnType<typeof useLo
                       setEdited(e.target.value);
                       setChoice('custom');
                     }}
-                    className="mt-0.5 block w-full rounded-md border border-slate-300 px-2 py-1 text-sm text-slate-900"
+                    className="mt-0.5 block w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm text-slate-900"
                   />
                 </label>
-              </>
+              ) : null}
+              <label className="flex items-start gap-2 text-xs text-slate-700">
+                <input type="checkbox" name={`always.${f.id}`} className="mt-0.5" disabled={choice === 'custom'} />
+                <span>From now on the chosen side wins every conflict of this field (sets the field mapping’s override).</span>
+              </label>
+            </fieldset>
+            {error ? (
+              <p id={`${groupId}-error`} className="mt-1 text-sm text-red-700">
+                {error}
+              </p>
             ) : null}
-            <label className="flex items-start gap-2 pt-1 text-xs text-slate-700">
-              <input type="checkbox" name={`always.${f.id}`} className="mt-0.5" disabled={choice === 'custom'} />
-              <span>From now on the chosen side wins every conflict of this field (sets the field mapping’s override).</span>
-            </label>
-          </fieldset>
-          {error ? (
-            <p id={`${groupId}-error`} className="mt-1 text-sm text-red-700">
-              {error}
-            </p>
-          ) : null}
-        </td>
+          </td>
+        </tr>
       ) : null}
-    </tr>
+    </>
   );
 }
 
@@ -254,7 +324,8 @@ export default function ConflictDetail() {
               <>
                 <dt className="text-slate-600">Kept</dt>
                 <dd>
-                  <ValueText value={settled.resolution.value} /> ({settled.resolution.choice === 'custom' ? 'edited' : settled.resolution.choice === 'crm' ? crmName : humanize(settled.resolution.choice)})
+                  <ValueText value={settled.resolution.value} /> (
+                  {settled.resolution.choice === 'custom' ? 'edited' : settled.resolution.choice === 'crm' ? crmName : humanize(settled.resolution.choice)})
                 </dd>
               </>
             ) : null}
@@ -265,7 +336,9 @@ export default function ConflictDetail() {
       ) : null}
 
       {open.length === 0 ? (
-        settled ? <p className="text-sm text-slate-700">No other field of this record is in conflict.</p> : null
+        settled ? (
+          <p className="text-sm text-slate-700">No other field of this record is in conflict.</p>
+        ) : null
       ) : (
         <Form method="post" className="space-y-4">
           <section aria-labelledby="compare-heading" className="space-y-2">
@@ -278,8 +351,8 @@ export default function ConflictDetail() {
             </p>
             <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white" tabIndex={0} role="region" aria-label="Comparison of the app and the CRM">
               <table className="min-w-full text-sm">
-                <TableHead columns={['Field', 'App', crmName, 'Last synced', ...(canManage ? ['Keep'] : [])]} />
-                <tbody className="divide-y divide-slate-100">
+                <TableHead columns={['Field', 'App', crmName, 'Last synced']} />
+                <tbody>
                   {open.map((f) => (
                     <FieldRow key={f.id} f={f} crmName={crmName} canManage={canManage} error={result && !result.ok ? result.fieldErrors[f.id] : undefined} />
                   ))}
@@ -318,4 +391,8 @@ export default function ConflictDetail() {
   );
 }
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Conflict${data?.record.name ? `: ${data.record.name}` : ''} · Integrations · CRM Hub` }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  {
+    title: `Conflict${data?.record.name ? `: ${data.record.name}` : ''} · Integrations · CRM Hub`,
+  },
+];

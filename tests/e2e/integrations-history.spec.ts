@@ -193,8 +193,9 @@ test('sync history with live progress, run details and retry; conflicts settled 
 
     // settle it with an edited value: it leaves the open list, lands in the app now and in HubSpot on the next sync
     await hydrated(page);
-    await field.getByLabel('Merged value for Position').fill('Merged title');
-    await expect(field.getByRole('radio', { name: 'An edited value' })).toBeChecked();
+    const choice = page.getByRole('group', { name: 'Keep for Position' });
+    await choice.getByLabel('Merged value for Position').fill('Merged title');
+    await expect(choice.getByRole('radio', { name: 'An edited value' })).toBeChecked();
     await page.getByRole('button', { name: 'Resolve', exact: true }).click();
     await expect(page).toHaveURL(`${base}/conflicts?settled=resolved`);
     await expect(page.getByRole('status').filter({ hasText: 'No open conflicts are left' })).toBeVisible();
