@@ -92,6 +92,11 @@ test.describe('CRM merge screens', () => {
     await expect(differing.getByRole('radio', { name: 'Engines for Industry' })).toBeChecked();
     await expect(page.getByTestId('merge-moves')).toContainText(`Contacts: 1 contact — Ada Lovelace ${tag}.`);
     await expectAccessible(page, 'account merge comparison');
+    // readable on a phone: the comparison scrolls inside its own region, the page does not
+    await page.setViewportSize({ width: 390, height: 800 });
+    await expectAccessible(page, 'account merge comparison @390');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     await page.getByRole('button', { name: 'Merge accounts…' }).click();
     await page.getByRole('dialog', { name: `Merge Babbage ${tag} Limited into Babbage ${tag} Ltd?` }).getByRole('button', { name: 'Merge' }).click();
