@@ -77,6 +77,7 @@ export async function loader(args: LoaderFunctionArgs) {
         failed: r.failed,
         conflicts: r.conflicts,
         error: r.error,
+        sentAt: null,
       }),
     ),
     filtered: Boolean(filters.from || filters.to || filters.status || filters.entity),

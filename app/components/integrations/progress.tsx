@@ -26,6 +26,8 @@ export interface LiveRun {
   failed: number;
   conflicts: number;
   error: string | null;
+  /** When the worker published this state (ms since epoch), for the page's own latency figures. */
+  sentAt: number | null;
 }
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
@@ -55,6 +57,7 @@ function parseEvent(raw: string, connectionId: string): LiveRun | null {
     failed: num(body.failed),
     conflicts: num(body.conflicts),
     error: typeof body.error === 'string' ? body.error : null,
+    sentAt: typeof body.sentAt === 'number' ? body.sentAt : null,
   };
 }
 
@@ -154,7 +157,7 @@ export function SyncProgress({ runs, runHref }: { runs: LiveRun[]; runHref: (run
           const percent = percentOf(run);
           const label = `${humanize(run.entity)} sync progress`;
           return (
-            <li key={run.runId} data-testid="live-run" data-status={run.status} className="space-y-1">
+            <li key={run.runId} data-testid="live-run" data-status={run.status} data-sent-at={run.sentAt ?? undefined} className="space-y-1">
               <div className="flex flex-wrap items-center justify-between gap-2 text-sm">
                 <span className="font-medium">
                   {humanize(run.entity)}s{' '}
