@@ -505,7 +505,7 @@ test.describe('CRM lead screens', () => {
     await expect(page.getByText('Aerospace', { exact: true })).toBeVisible();
 
     await page.getByRole('link', { name: 'Add contact' }).click();
-    await expect(page.getByLabel('Account')).toHaveValue(/[0-9a-f-]{36}/);
+    await expect(page.getByLabel('Account', { exact: true })).toHaveValue(/[0-9a-f-]{36}/);
     await page.getByLabel('First name').fill('Katherine');
     await page.getByLabel('Last name').fill(`Johnson ${tag}`);
     await page.getByLabel('E-mail').fill(`kj-${tag}@example.test`);
@@ -524,5 +524,26 @@ test.describe('CRM lead screens', () => {
     await page.getByLabel('Reason to save anyway').fill('trying anyway');
     await page.getByRole('button', { name: 'Save anyway' }).click();
     await expect(page.getByRole('alert').filter({ hasText: 'Another contact has that e-mail' })).toBeVisible();
+  });
+
+  test("a contact's account is found by typing part of its name (crm.accounts.lookup)", async ({ page }) => {
+    const tag = unique();
+    await loginAs(page, 'sales');
+    const created = await trpcMutation<{ id: string }>(page.request, 'crm.accounts.create', { name: `Zyxwv ${tag} Holdings` });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const accountId = created.body!.result!.data.id;
+    await page.goto('/crm/contacts/new');
+    await page.getByLabel('Find an account').fill(`zyxwv ${tag}`);
+    await expect(page.getByRole('status').filter({ hasText: 'account matches' })).toHaveText('1 account matches; choose below.');
+    await page.getByLabel('Account', { exact: true }).selectOption({ label: `Zyxwv ${tag} Holdings` });
+    // a search that finds nothing keeps the choice
+    await page.getByLabel('Find an account').fill(`no such account ${tag}`);
+    await expect(page.getByRole('status').filter({ hasText: 'No account matches.' })).toBeVisible();
+    await expect(page.getByLabel('Account', { exact: true })).toHaveValue(accountId);
+    await page.getByLabel('First name').fill('Mary');
+    await page.getByLabel('Last name').fill(`Jackson ${tag}`);
+    await page.getByRole('button', { name: 'Create contact' }).click();
+    await expect(page).toHaveURL(/\/crm\/contacts\/[0-9a-f-]{36}\?notice=contact-created$/);
+    await expect(page.getByRole('link', { name: `Zyxwv ${tag} Holdings` })).toBeVisible();
   });
 });

@@ -1,3 +1,4 @@
+import { AccountPicker } from './account-picker';
 import { Field } from '../ui/field';
 import { CustomFieldInputs, SelectInput, TextAreaInput, type CustomFieldDef } from './fields';
 import type { MemberOption } from './lead-fields';
@@ -84,14 +85,7 @@ export function ContactFields({
         <Field label="E-mail" name="email" type="email" maxLength={320} defaultValue={v(values.email)} error={errors.email} autoComplete="off" />
         <Field label="Phone" name="phone" type="tel" maxLength={40} defaultValue={v(values.phone)} error={errors.phone} autoComplete="off" />
         <Field label="Position" name="position" maxLength={200} defaultValue={v(values.position)} error={errors.position} autoComplete="off" />
-        <SelectInput label="Account" name="accountId" defaultValue={v(values.accountId) || 'none'} error={errors.accountId}>
-          <option value="none">No account</option>
-          {accounts.map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.name}
-            </option>
-          ))}
-        </SelectInput>
+        <AccountPicker accounts={accounts} defaultValue={v(values.accountId) || 'none'} error={errors.accountId} />
       </div>
       <CustomFieldInputs definitions={customFields} values={values.custom} errors={errors} />
     </div>
