@@ -30,15 +30,17 @@ export async function loader(args: LoaderFunctionArgs) {
       status: 404,
     });
   const c = detail.conflict;
+  // an association's values are CRM account ids: show the linked account's name beside the id
+  const shown = (f: typeof c, v: string | null) => (f.field === ACCOUNT_FIELD && v ? `${detail.accountNames[v] ?? 'An account not synced yet'} (${v})` : v);
   const view = (f: typeof c) => ({
     id: f.id,
     field: f.field,
     appField: f.appField,
     remoteField: f.remoteField,
-    appValue: f.appValue,
-    currentAppValue: f.field === ACCOUNT_FIELD ? f.appValue : detail.currentAppValues[f.id] ?? null,
-    remoteValue: f.remoteValue,
-    baseValue: f.baseValue,
+    appValue: shown(f, f.appValue),
+    currentAppValue: f.field === ACCOUNT_FIELD ? shown(f, f.appValue) : (detail.currentAppValues[f.id] ?? null),
+    remoteValue: shown(f, f.remoteValue),
+    baseValue: shown(f, f.baseValue),
     createdAt: f.createdAt,
   });
   return {

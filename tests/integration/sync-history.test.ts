@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contacts } from '../../db/schema';
+import { accounts, contacts } from '../../db/schema';
 import { connectionById, updateSettings } from '../../server/services/sync/connections';
 import type { SyncDeps } from '../../server/services/sync/tokens';
 import type { AppServices } from '../../server/app-services';
@@ -22,7 +22,7 @@ let tenant: SyncTenant;
 let connectionId: string;
 
 beforeAll(async () => {
-  sandboxes = await startSyncSandboxes({ records: 12, seed: 21 });
+  sandboxes = await startSyncSandboxes({ records: 24, seed: 21 });
   ({ deps, services } = syncServices(database.current, sandboxes));
   tenant = await syncTenant(database.current);
   connectionId = (await connectProvider(deps, tenant, sandboxes, 'salesforce')).id;
@@ -142,5 +142,26 @@ describe('conflicts.records and conflicts.count', () => {
     expect((await caller.conflicts.records({ connectionId })).items.map((g) => g.recordLinkId)).toEqual([two!.id]);
     expect((await caller.conflicts.records({ connectionId, status: 'resolved' })).items.map((g) => g.recordLinkId)).toEqual([one!.id]);
     expect((await caller.conflicts.records({ connectionId, status: 'ignored' })).items.map((g) => g.recordLinkId)).toEqual([one!.id]);
+  });
+
+  it('names the accounts of an association conflict', async () => {
+    const editor = remoteEditor(sandboxes, 'salesforce');
+    const contact = (await linksOf(database.current, connectionId, 'contact'))[3]!;
+    const [current] = await database.current.db.select({ accountId: contacts.accountId }).from(contacts).where(eq(contacts.id, contact.appId));
+    // two accounts other than the contact's own: each side moves it to a different one
+    const [appSide, crmSide] = (await linksOf(database.current, connectionId, 'account')).filter((l) => l.appId !== current!.accountId);
+    await database.current.db.update(contacts).set({ accountId: appSide!.appId }).where(eq(contacts.id, contact.appId));
+    expect((await editor.write('contact', [{ id: contact.remoteId, fields: {}, accountId: crmSide!.remoteId }]))[0]!.ok).toBe(true);
+    const outcome = await sync(deps, connectionId);
+    if (outcome.status !== 'done') throw new Error(outcome.status);
+
+    const caller = await owner();
+    const group = (await caller.conflicts.records({ connectionId })).items.find((g) => g.recordLinkId === contact.id)!;
+    expect(group.fields).toEqual(['accountId']);
+    const detail = await caller.conflicts.byId({ id: group.firstId });
+    const [appAccount] = await database.current.db.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, appSide!.appId));
+    const [crmAccount] = await database.current.db.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, crmSide!.appId));
+    expect(detail.conflict).toMatchObject({ appValue: appSide!.remoteId, remoteValue: crmSide!.remoteId });
+    expect(detail.accountNames).toMatchObject({ [appSide!.remoteId]: appAccount!.name, [crmSide!.remoteId]: crmAccount!.name });
   });
 });

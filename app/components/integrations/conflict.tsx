@@ -16,6 +16,7 @@ const fieldNames: Record<string, string> = {
   website: 'Website',
   industry: 'Industry',
   [ACCOUNT_FIELD]: 'Account (association)',
+  accountId: 'Account (association)',
 };
 
 /** "firstName" → "First name", "custom.tier" → "Tier (custom)". */

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import { fieldMappings, recordLinks, syncConflicts } from '../../../db/schema';
+import { accounts, fieldMappings, recordLinks, syncConflicts } from '../../../db/schema';
 import type { ConflictStatus, SyncEntity } from '../../shared/sync';
 import type { Executor } from '../crm/context';
 import { listCustomFields } from '../crm/custom-fields';
@@ -134,7 +134,21 @@ export async function conflictDetail(db: Executor, organizationId: string, id: s
   const currentAppValues = Object.fromEntries(
     [conflict, ...others].filter((c) => c.field !== ACCOUNT_KEY).map((c) => [c.id, appRecord ? readAppField(appRecord, c.appField) : null]),
   );
-  return { conflict, appRecord, openFieldsOfRecord: others, recordName: appRecord ? recordName(appRecord) : null, currentAppValues };
+  // an association is valued by the CRM account's id on both sides: name the app accounts linked to those ids
+  const accountIds = [conflict, ...others]
+    .filter((c) => c.field === ACCOUNT_KEY)
+    .flatMap((c) => [c.appValue, c.remoteValue, c.baseValue])
+    .filter((v): v is string => !!v);
+  const accountNames: Record<string, string> = {};
+  if (accountIds.length) {
+    const named = await db
+      .select({ remoteId: recordLinks.remoteId, name: accounts.name })
+      .from(recordLinks)
+      .innerJoin(accounts, eq(accounts.id, recordLinks.appId))
+      .where(and(eq(recordLinks.connectionId, conflict.connectionId), eq(recordLinks.entity, 'account'), inArray(recordLinks.remoteId, [...new Set(accountIds)])));
+    for (const row of named) accountNames[row.remoteId] = row.name;
+  }
+  return { conflict, appRecord, openFieldsOfRecord: others, recordName: appRecord ? recordName(appRecord) : null, currentAppValues, accountNames };
 }
 
 export interface Resolution {
