@@ -176,54 +176,77 @@ test('sync history with live progress, run details and retry; conflicts settled 
     await expect(page.getByText('CRM API calls')).toBeVisible();
     await axeClean(page, 'run detail');
 
-    // ---- a conflict: one contact's title changed in the app and in HubSpot
-    const [link, other] = await sql<{ app_id: string; remote_id: string }[]>`select app_id, remote_id from record_links where connection_id = ${connection.id} and entity = 'contact' order by remote_id limit 2`;
-    expect(link && other).toBeTruthy();
-    const before = await hubspotContact(page.request, hubspot, link!.remote_id, ['jobtitle']);
-    restore.push(() => editHubspotContact(page.request, hubspot, link!.remote_id, { jobtitle: before.jobtitle ?? '' }));
-    const appEdit = await trpcMutation(page.request, 'crm.contacts.update', { id: link!.app_id, position: 'Title from the app' });
-    expect(appEdit.status, JSON.stringify(appEdit.body)).toBe(200);
-    await editHubspotContact(page.request, hubspot, link!.remote_id, { jobtitle: 'Title from HubSpot' });
+    // ---- conflicts: two contacts' titles changed in the app and in HubSpot
+    const [link, second, other] = await sql<{ app_id: string; remote_id: string }[]>`select app_id, remote_id from record_links where connection_id = ${connection.id} and entity = 'contact' order by remote_id limit 3`;
+    expect(link && second && other).toBeTruthy();
+    const titles = new Map<string, { app: string; crm: string; base: string | null }>();
+    for (const [i, l] of [link!, second!].entries()) {
+      const before = await hubspotContact(page.request, hubspot, l.remote_id, ['jobtitle']);
+      restore.push(() => editHubspotContact(page.request, hubspot, l.remote_id, { jobtitle: before.jobtitle ?? '' }));
+      titles.set(l.app_id, { app: `Title from the app ${i + 1}`, crm: `Title from HubSpot ${i + 1}`, base: before.jobtitle ?? null });
+      const appEdit = await trpcMutation(page.request, 'crm.contacts.update', { id: l.app_id, position: `Title from the app ${i + 1}` });
+      expect(appEdit.status, JSON.stringify(appEdit.body)).toBe(200);
+      await editHubspotContact(page.request, hubspot, l.remote_id, { jobtitle: `Title from HubSpot ${i + 1}` });
+    }
     await page.goto(`${base}/history`);
     await hydrated(page);
     await syncNowAndWait(page);
-    await expect(page.getByTestId('history-run').filter({ hasText: 'Contacts' }).first().locator('td').nth(5)).toHaveText('1');
-    await expect(page.getByTestId('open-conflicts')).toHaveText(/^1/);
+    await expect(page.getByTestId('history-run').filter({ hasText: 'Contacts' }).first().locator('td').nth(5)).toHaveText('2');
+    await expect(page.getByTestId('open-conflicts')).toHaveText(/^2/);
 
     await page.getByRole('link', { name: /^Conflicts/ }).click();
     await expect(page).toHaveURL(`${base}/conflicts`);
-    const record = page.getByTestId('conflict-record');
-    await expect(record).toHaveCount(1);
-    await expect(record).toContainText('Position');
+    const records = page.getByTestId('conflict-record');
+    await expect(records).toHaveCount(2);
+    await expect(records.first()).toContainText('Position');
     await axeClean(page, 'conflicts');
 
-    await record.getByRole('link').click();
+    /** The open record on screen: which of the two, by the app value it shows. */
+    const onScreen = async () => {
+      const appValue = await page.getByTestId('conflict-field').getByTestId('app-value').textContent();
+      const [appId, t] = [...titles.entries()].find(([, t]) => t.app === appValue)!;
+      return { appId, ...t, remoteId: [link!, second!].find((l) => l.app_id === appId)!.remote_id };
+    };
+    await records.first().getByRole('link').click();
     await expect(page).toHaveURL(new RegExp(`${base}/conflicts/[0-9a-f-]{36}$`));
+    const first = await onScreen();
     const field = page.getByTestId('conflict-field').filter({ has: page.getByText('Position', { exact: true }) });
-    await expect(field.getByTestId('app-value')).toHaveText('Title from the app');
-    await expect(field.getByTestId('crm-value')).toHaveText('Title from HubSpot');
-    await expect(field.getByTestId('base-value')).toHaveText(before.jobtitle ? before.jobtitle : 'empty');
+    await expect(field.getByTestId('app-value')).toHaveText(first.app);
+    await expect(field.getByTestId('crm-value')).toHaveText(first.crm);
+    await expect(field.getByTestId('base-value')).toHaveText(first.base ? first.base : 'empty');
     await expect(field).toContainText('Differs');
     await axeClean(page, 'conflict detail');
 
-    // settle it with an edited value: it leaves the open list, lands in the app now and in HubSpot on the next sync
+    // settle the first with an edited value: on to the next open conflict
     await hydrated(page);
     const choice = page.getByRole('group', { name: 'Keep for Position' });
     await choice.getByLabel('Merged value for Position').fill('Merged title');
     await expect(choice.getByRole('radio', { name: 'An edited value' })).toBeChecked();
     await page.getByRole('button', { name: 'Resolve', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Resolved. Here is the next open conflict.' })).toBeVisible();
+    await expect(page.getByTestId('open-conflicts')).toHaveText(/^1/);
+    const next = await onScreen();
+    expect(next.appId).not.toBe(first.appId);
+
+    // the second: always use HubSpot (its value now, and the mapping's override from now on)
+    await hydrated(page);
+    await page.getByRole('button', { name: 'Always use HubSpot' }).click();
     await expect(page).toHaveURL(`${base}/conflicts?settled=resolved`);
     await expect(page.getByRole('status').filter({ hasText: 'No open conflicts are left' })).toBeVisible();
     await expect(page.getByRole('heading', { name: 'No open conflicts' })).toBeVisible();
     await expect(page.getByTestId('open-conflicts')).toHaveCount(0);
     await page.getByRole('link', { name: 'Resolved', exact: true }).click();
-    await expect(page.getByTestId('conflict-record')).toHaveCount(1);
-    const contact = await trpcQuery<{ position: string | null }>(page.request, 'crm.contacts.byId', { id: link!.app_id });
-    expect(JSON.stringify(contact.body)).toContain('"position":"Merged title"');
+    await expect(page.getByTestId('conflict-record')).toHaveCount(2);
+    const position = async (appId: string) => JSON.stringify((await trpcQuery(page.request, 'crm.contacts.byId', { id: appId })).body);
+    expect(await position(first.appId)).toContain('"position":"Merged title"');
+    expect(await position(next.appId)).toContain(`"position":"${next.crm}"`);
+    const report = await trpcQuery<{ mappings: { appField: string; override: string }[] }>(page.request, 'mappings.list', { connectionId: connection.id, entity: 'contact' });
+    expect(report.body?.result?.data.mappings.find((m) => m.appField === 'position')?.override).toBe('always_crm');
+    // the edited value reaches HubSpot on the next sync
     await page.goto(`${base}/history`);
     await hydrated(page);
     await syncNowAndWait(page);
-    expect((await hubspotContact(page.request, hubspot, link!.remote_id, ['jobtitle'])).jobtitle).toBe('Merged title');
+    expect((await hubspotContact(page.request, hubspot, first.remoteId, ['jobtitle'])).jobtitle).toBe('Merged title');
 
     // ---- a record that fails: HubSpot gives a contact an e-mail another app contact already holds
     const onlyPull = await trpcMutation(page.request, 'connections.update', { id: connection.id, direction: 'pull' });
@@ -285,9 +308,9 @@ test('sync history with live progress, run details and retry; conflicts settled 
       await expect(managerPage.getByTestId('history-run').first()).toBeVisible();
       await expect(managerPage.getByRole('button', { name: 'Sync now' })).toHaveCount(0);
       await managerPage.goto(`${base}/conflicts?status=resolved`);
-      await managerPage.getByTestId('conflict-record').getByRole('link').click();
+      await managerPage.getByTestId('conflict-record').first().getByRole('link').click();
+      await expect(managerPage.getByText('Kept')).toBeVisible();
       await expect(managerPage.getByRole('button', { name: 'Resolve' })).toHaveCount(0);
-      await expect(managerPage.getByText('Merged title')).toBeVisible();
     } finally {
       await managerContext.close();
     }
