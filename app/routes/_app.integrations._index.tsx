@@ -20,7 +20,10 @@ export async function loader(args: LoaderFunctionArgs) {
   const canManage = tenantRoleCan(tenant.role, 'integrations.manage');
   const all = await orThrowResponse(caller.connections.list());
   const engine = all.filter((c) => c.provider !== ('kommo' as string));
-  const runs = await Promise.all(engine.map((c) => orThrowResponse(caller.sync.runs({ connectionId: c.id, limit: RUNS_PER_CONNECTION }))));
+  const [runs, linked] = await Promise.all([
+    Promise.all(engine.map((c) => orThrowResponse(caller.sync.runs({ connectionId: c.id, limit: RUNS_PER_CONNECTION })))),
+    orThrowResponse(caller.connections.linkedCounts()),
+  ]);
   const connections = engine.map((c, i) => ({
     id: c.id,
     provider: c.provider,
@@ -32,6 +35,7 @@ export async function loader(args: LoaderFunctionArgs) {
     direction: c.direction,
     lastSyncAt: c.lastSyncAt,
     nextSyncAt: c.nextSyncAt,
+    linked: linked.find((l) => l.connectionId === c.id) ?? { accounts: 0, contacts: 0 },
     runs: runs[i]!.items.map((r) => ({
       id: r.id,
       startedAt: r.startedAt,
@@ -146,7 +150,7 @@ function ConnectionCard({ c, now, canManage, result }: { c: ConnectionItem; now:
   const busy = navigation.state !== 'idle' && navigation.formData?.get('id') === c.id;
   const name = providerName[c.provider] ?? humanize(c.provider);
   const headingId = `connection-${c.id}`;
-  const synced = c.runs.reduce((sum, r) => sum + r.created + r.updated + r.deleted, 0);
+  const number = new Intl.NumberFormat('en');
   return (
     <section aria-labelledby={headingId} data-testid={`connection-${c.provider}`} className="min-w-0 space-y-4 rounded-lg border border-slate-200 bg-white p-4">
       <div className="flex flex-wrap items-center justify-between gap-2">
@@ -187,7 +191,10 @@ function ConnectionCard({ c, now, canManage, result }: { c: ConnectionItem; now:
         </dd>
         <dt className="text-slate-600">Records synced</dt>
         <dd>
-          {synced} <span className="text-slate-600">(last {c.runs.length === 1 ? 'run' : `${c.runs.length} runs`})</span>
+          <span data-testid="records-synced">{number.format(c.linked.accounts + c.linked.contacts)}</span>{' '}
+          <span className="text-slate-600">
+            ({number.format(c.linked.accounts)} {c.linked.accounts === 1 ? 'account' : 'accounts'}, {number.format(c.linked.contacts)} {c.linked.contacts === 1 ? 'contact' : 'contacts'} linked)
+          </span>
         </dd>
       </dl>
       <div className="flex flex-wrap gap-2">

@@ -7,6 +7,7 @@ import {
   connectionById,
   connectionView,
   disconnectConnection,
+  linkedRecordCounts,
   listConnections,
   pauseConnection,
   resumeConnection,
@@ -36,6 +37,9 @@ const settings = {
 /** CRM connections (DESIGN §4, decision 006): connect through OAuth, configure, test, pause, disconnect, sync now. */
 export const connectionsRouter = router({
   list: syncProcedure('integrations.read').query(async ({ ctx }) => (await listConnections(ctx.db, ctx.tenant.organizationId)).map(connectionView)),
+
+  /** Linked records per connection (accounts, contacts): what the cards call "records synced". */
+  linkedCounts: syncProcedure('integrations.read').query(({ ctx }) => linkedRecordCounts(ctx.db, ctx.tenant.organizationId)),
 
   byId: syncProcedure('integrations.read')
     .input(z.object({ id }))

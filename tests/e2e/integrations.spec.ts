@@ -38,6 +38,11 @@ test('owner connects HubSpot through the sandbox consent page, syncs, pauses and
     });
   }).toPass({ timeout: 60_000, intervals: [1_000] });
   await expect(hubspot.getByRole('region', { name: 'Recent sync runs of HubSpot' })).toContainText(/Contact|Account/);
+  // the card counts the records now linked to HubSpot (the demo sandbox has some of each)
+  await expect(async () => {
+    await page.goto('/integrations');
+    expect(Number((await hubspot.getByTestId('records-synced').innerText()).replace(/,/g, ''))).toBeGreaterThan(0);
+  }).toPass({ timeout: 60_000, intervals: [1_000] });
 
   // a second trigger right away answers with what is running or queued, or queues a new one
   await hubspot.getByRole('button', { name: 'Sync now' }).click();

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loader as callbackLoader } from '../../app/routes/integrations.$provider.callback';
-import { auditLog, connections, organizations, syncRuns } from '../../db/schema';
+import { auditLog, connections, organizations, recordLinks, syncRuns } from '../../db/schema';
 import { startBoss } from '../../jobs/boss';
 import { createSession } from '../../server/auth/session';
 import { SECURE_COOKIE } from '../../server/auth/cookie';
@@ -113,6 +114,20 @@ describe('the connections router', () => {
       .returning();
     expect(await caller.connections.syncNow({ id: connected.id })).toMatchObject({ status: 'already_running', runId: run!.id });
     await database.current.db.update(syncRuns).set({ status: 'interrupted' }).where(eq(syncRuns.id, run!.id));
+  });
+
+  it('linkedCounts: records linked per connection and entity, this tenant only', async () => {
+    const { caller } = await owner();
+    const connected = (await caller.connections.list()).find((c) => c.status === 'connected')!;
+    const before = (await caller.connections.linkedCounts()).find((l) => l.connectionId === connected.id) ?? { accounts: 0, contacts: 0 };
+    const link = (entity: 'account' | 'contact', n: number) => ({ organizationId: tenant.organizationId, connectionId: connected.id, entity, appId: randomUUID(), remoteId: `linked-${entity}-${n}-${randomUUID()}` });
+    await database.current.db.insert(recordLinks).values([link('account', 1), link('contact', 1), link('contact', 2), link('contact', 3)]);
+    const after = (await caller.connections.linkedCounts()).find((l) => l.connectionId === connected.id)!;
+    expect(after).toMatchObject({ accounts: before.accounts + 1, contacts: before.contacts + 3 });
+    // another tenant sees none of them
+    const other = await syncTenant(database.current);
+    const { caller: stranger } = await callerAs(database.current, { id: other.userId, organizationId: other.organizationId }, services);
+    expect((await stranger.connections.linkedCounts()).find((l) => l.connectionId === connected.id)).toBeUndefined();
   });
 
   it('settings, pause/resume, test and the CRM field list through the router, each audited', async () => {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, count, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
-import { connections, oauthStates, organizations } from '../../../db/schema';
+import { connections, oauthStates, organizations, recordLinks } from '../../../db/schema';
 import { acceptedInstanceUrl, crmClient, oauthProvider, ProviderNotConfigured, providerSetup, redirectUri, setupOfConnection } from '../../providers/registry';
 import type { SyncProvider, TokenSet } from '../../providers/types';
 import { decryptSecret, encryptSecret } from '../../security/crypto';
@@ -83,6 +83,22 @@ export async function listConnections(db: Executor, organizationId: string): Pro
     .from(connections)
     .where(and(eq(connections.organizationId, organizationId), engineProvider))
     .orderBy(desc(connections.createdAt));
+}
+
+/** Records each connection keeps linked to its CRM (accounts + contacts), for the Integrations cards. */
+export async function linkedRecordCounts(db: Executor, organizationId: string): Promise<{ connectionId: string; accounts: number; contacts: number }[]> {
+  const rows = await db
+    .select({ connectionId: recordLinks.connectionId, entity: recordLinks.entity, n: count() })
+    .from(recordLinks)
+    .where(eq(recordLinks.organizationId, organizationId))
+    .groupBy(recordLinks.connectionId, recordLinks.entity);
+  const byConnection = new Map<string, { connectionId: string; accounts: number; contacts: number }>();
+  for (const r of rows) {
+    const entry = byConnection.get(r.connectionId) ?? { connectionId: r.connectionId, accounts: 0, contacts: 0 };
+    entry[r.entity === 'account' ? 'accounts' : 'contacts'] += r.n;
+    byConnection.set(r.connectionId, entry);
+  }
+  return [...byConnection.values()];
 }
 
 /** Counts live (not disconnected) connections against the plan, under the tenant row's lock. */
