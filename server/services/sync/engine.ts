@@ -226,8 +226,14 @@ async function pullEntity(ec: EntityContext): Promise<void> {
   for (const write of writing) await write;
 }
 
-/** Pages of a pull in flight at once (one being written, the rest fetched ahead). */
-const PULL_AHEAD = 3;
+/**
+ * Pages of a pull in flight at once (one being written, the rest fetched ahead). Deep enough
+ * to ride out a slow commit (a GIN pending-list merge, a busy machine) without stalling the
+ * paced fetches: measured at 40,000 HubSpot contacts on a loaded machine, 3 left the pull
+ * 6 s behind its provider time in one run of two, 8 matched it in both. A killed worker
+ * re-fetches at most these pages.
+ */
+const PULL_AHEAD = 8;
 
 interface ApplyOptions {
   /** The cursor to store with this page (null: leave it). */
