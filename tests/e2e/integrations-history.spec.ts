@@ -58,7 +58,7 @@ async function syncNowAndWait(page: Page) {
   await expect(page.getByTestId('history-run').first().getByTestId('run-status')).not.toHaveText('Running', { timeout: 10_000 });
 }
 
-test('sync history with live progress, run details and retry; conflicts settled per field', async ({ page, browser }) => {
+test('connect HubSpot, map a field, sync now with live progress, run details and retry; conflicts settled per field', async ({ page, browser }) => {
   test.setTimeout(300_000);
 
   // ---- a tenant of our own with an owner and a manager
@@ -95,6 +95,18 @@ test('sync history with live progress, run details and retry; conflicts settled 
     await Promise.all([page.waitForURL((u) => u.pathname.startsWith(base) || u.pathname === '/integrations'), page.getByRole('button', { name: 'Allow' }).click()]);
     const configured = await trpcMutation(page.request, 'connections.update', { id: connection.id, conflictStrategy: 'manual_review', direction: 'bidirectional' });
     expect(configured.status, JSON.stringify(configured.body)).toBe(200);
+
+    // ---- map a field before the first sync: HubSpot's company city → the app account's address
+    await page.goto(`${base}/mappings`);
+    await page.getByRole('navigation', { name: 'Entities' }).getByRole('link', { name: 'Accounts' }).click();
+    await page.getByRole('button', { name: 'Add mapping' }).click();
+    const add = page.getByRole('dialog', { name: 'Add a mapping' });
+    await add.getByRole('searchbox', { name: 'Search CRM fields' }).fill('cit');
+    await add.getByRole('radio', { name: /^City \(city\)/ }).check();
+    await add.getByRole('searchbox', { name: 'Search app fields' }).fill('addr');
+    await add.getByRole('radio', { name: /^Address \(address\)/ }).check();
+    await add.getByRole('button', { name: 'Add mapping' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Mapping added: address ↔ city.' })).toBeVisible();
 
     // ---- empty history, then Sync now with the live progress bar
     await page.goto(`${base}/history`);
@@ -153,6 +165,9 @@ test('sync history with live progress, run details and retry; conflicts settled 
     await expect(page.getByTestId('history-run').filter({ hasText: 'Accounts' }).first().getByTestId('run-status')).toHaveText(/Succeeded|Partial/);
     expect(Number(await contactRun.locator('td').nth(3).textContent())).toBeGreaterThan(0);
     await page.request.post(`${hubspot}/_sandbox/faults/reset`);
+    // the field mapped above landed: imported accounts carry HubSpot's city as their address
+    const [mapped] = await sql<{ n: number }[]>`select count(*)::int as n from accounts a join record_links l on l.app_id = a.id and l.entity = 'account' where l.connection_id = ${connection.id} and a.address is not null and a.address <> ''`;
+    expect(mapped!.n).toBeGreaterThan(0);
 
     // filters live in the URL: accounts only
     await page.getByLabel('Entity').selectOption('account');
