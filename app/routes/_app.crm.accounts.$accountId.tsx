@@ -1,26 +1,19 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { data, redirect } from '@remix-run/node';
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
-import { activityAction } from '~/components/crm/activity-actions.server';
-import { ConfirmAction } from '~/components/crm/confirm-action';
 import { CustomFieldValues, Fact } from '~/components/crm/fields';
-import { formatDate, formatDateTime, humanize, isUuid, personName, statusStyle } from '~/components/crm/format';
+import { formatDate, formatDateTime, humanize, personName, statusStyle } from '~/components/crm/format';
 import { Notice } from '~/components/crm/notice';
+import { BackLink, RecordActions, RecordTimeline } from '~/components/crm/record-page';
+import { customerRecordAction, recordId, timelinePage } from '~/components/crm/record-page.server';
 import { crmSession, customFieldDefs } from '~/components/crm/session.server';
-import { ActivityForm, Timeline } from '~/components/crm/timeline';
 import { Alert } from '~/components/ui/alert';
-import { formResult, orThrowResponse } from '~/lib/trpc.server';
+import { orThrowResponse } from '~/lib/trpc.server';
 
 export async function loader(args: LoaderFunctionArgs) {
   const { caller, can } = await crmSession(args);
-  const id = args.params.accountId;
-  if (!isUuid(id)) throw new Response('Account not found.', { status: 404 });
-  const cursorParam = new URL(args.request.url).searchParams.get('activities') ?? undefined;
+  const id = recordId(args, 'accountId', 'Account not found.');
   const account = await orThrowResponse(caller.crm.accounts.byId({ id }));
-  const [timeline, customFields] = await Promise.all([
-    orThrowResponse(caller.crm.activities.list({ accountId: id, cursor: isUuid(cursorParam) ? cursorParam : undefined, limit: 20 })),
-    customFieldDefs(caller, 'account'),
-  ]);
+  const [{ timeline, nextCursor }, customFields] = await Promise.all([timelinePage(caller, { accountId: id }, args.request), customFieldDefs(caller, 'account')]);
   return {
     account: {
       id: account.id,
@@ -38,69 +31,38 @@ export async function loader(args: LoaderFunctionArgs) {
     },
     contacts: account.contacts,
     leads: account.leads,
-    timeline: timeline.items.map(({ id, kind, title, description, dueAt, completedAt, createdAt, author }) => ({ id, kind, title, description, dueAt, completedAt, createdAt, author })),
-    nextCursor: timeline.nextCursor,
+    timeline,
+    nextCursor,
     customFields,
     canWrite: can.write,
     canMerge: can.manage,
   };
 }
 
-export async function action(args: ActionFunctionArgs) {
-  const { caller, headers } = await crmSession(args);
-  const id = args.params.accountId;
-  if (!isUuid(id)) throw new Response('Account not found.', { status: 404 });
-  const form = await args.request.formData();
-  const intent = String(form.get('intent') ?? '');
-  const at = Date.now();
-  const activity = await activityAction(caller, intent, form, { accountId: id });
-  if (activity) return data({ ...activity, at }, { status: activity.ok ? 200 : activity.status, headers });
-  if (intent === 'delete') {
-    const result = await formResult(caller.crm.accounts.delete({ id }));
-    if (result.ok) return redirect('/crm/accounts?notice=account-deleted', { headers });
-    return data({ ok: false as const, intent, at, message: result.message, fieldErrors: {} }, { status: result.status, headers });
-  }
-  return data({ ok: false as const, intent, at, message: 'Unknown action.', fieldErrors: {} }, { status: 400, headers });
-}
+export const action = (args: ActionFunctionArgs) => customerRecordAction(args, 'account');
 
 export default function AccountDetail() {
   const { account, contacts, leads, timeline, nextCursor, customFields, canWrite, canMerge } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const activityErrors = result && !result.ok && result.intent === 'addActivity' ? result.fieldErrors : undefined;
   return (
     <div className="space-y-6">
       <Notice />
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div className="min-w-0">
-          <p className="text-sm">
-            <Link to="/crm/accounts" className="font-medium text-brand-700 hover:underline">
-              ← Accounts
-            </Link>
-          </p>
+          <BackLink to="/crm/accounts" label="Accounts" />
           <h2 className="mt-1 break-words text-xl font-semibold" data-testid="account-name">
             {account.name}
           </h2>
           <p className="mt-1 text-sm text-slate-700">{account.owner ? `Owner: ${personName(account.owner)}` : 'No owner'}</p>
         </div>
         {canWrite ? (
-          <div className="flex flex-wrap gap-2">
-            <Link to={`/crm/accounts/${account.id}/edit`} className="inline-flex min-h-10 items-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium hover:bg-slate-50">
-              Edit
-            </Link>
-            {canMerge ? (
-              <Link to={`/crm/accounts/${account.id}/merge`} className="inline-flex min-h-10 items-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium hover:bg-slate-50">
-                Merge…
-              </Link>
-            ) : null}
-            <ConfirmAction
-              label="Delete"
-              title={`Delete ${account.name}?`}
-              description="The account leaves the lists. Its contacts stay, without an account; its timeline is kept."
-              confirmLabel="Delete account"
-              intent="delete"
-              triggerVariant="ghost"
-            />
-          </div>
+          <RecordActions
+            path={`/crm/accounts/${account.id}`}
+            name={account.name}
+            canMerge={canMerge}
+            deleteDescription="The account leaves the lists. Its contacts stay, without an account; its timeline is kept."
+            deleteLabel="Delete account"
+          />
         ) : null}
       </div>
       {result ? <Alert tone={result.ok ? 'success' : 'error'}>{result.message}</Alert> : null}
@@ -175,13 +137,7 @@ export default function AccountDetail() {
             )}
           </section>
         </aside>
-        <section aria-labelledby="account-timeline" className="space-y-3 lg:col-span-2">
-          <h3 id="account-timeline" className="font-semibold">
-            Timeline
-          </h3>
-          {canWrite ? <ActivityForm errors={activityErrors} resetKey={result?.ok && result.intent === 'addActivity' ? result.at : 0} /> : null}
-          <Timeline items={timeline} nextCursor={nextCursor} canEdit={canWrite} />
-        </section>
+        <RecordTimeline id="account-timeline" className="space-y-3 lg:col-span-2" items={timeline} nextCursor={nextCursor} canWrite={canWrite} result={result} />
       </div>
     </div>
   );

@@ -6,10 +6,11 @@ import { z } from 'zod';
 import { activityAction } from '~/components/crm/activity-actions.server';
 import { ConfirmAction } from '~/components/crm/confirm-action';
 import { CustomFieldValues, Fact } from '~/components/crm/fields';
-import { formatAmount, formatDateTime, humanize, isUuid, personName, statusStyle } from '~/components/crm/format';
+import { formatAmount, formatDateTime, humanize, personName, statusStyle } from '~/components/crm/format';
 import { Notice } from '~/components/crm/notice';
+import { BackLink, RecordActions, RecordTimeline } from '~/components/crm/record-page';
+import { recordId, timelinePage } from '~/components/crm/record-page.server';
 import { assignableMembers, crmSession, customFieldDefs, stageOptions } from '~/components/crm/session.server';
-import { ActivityForm, Timeline } from '~/components/crm/timeline';
 import { SyncToKommo } from '~/components/kommo/sync-to-kommo';
 import { Alert } from '~/components/ui/alert';
 import { Button } from '~/components/ui/button';
@@ -19,14 +20,11 @@ const TIMELINE_PAGE = 20;
 
 export async function loader(args: LoaderFunctionArgs) {
   const { caller, can } = await crmSession(args);
-  const id = args.params.leadId;
   // a malformed id, another tenant's lead and (for sales) a colleague's lead all read "not found"
-  if (!isUuid(id)) throw new Response('Lead not found.', { status: 404 });
-  const url = new URL(args.request.url);
-  const cursorParam = url.searchParams.get('activities') ?? undefined;
+  const id = recordId(args, 'leadId', 'Lead not found.');
   const lead = await orThrowResponse(caller.crm.leads.byId({ id }));
-  const [timeline, stages, customFields, members, account, contact] = await Promise.all([
-    orThrowResponse(caller.crm.activities.list({ leadId: id, cursor: isUuid(cursorParam) ? cursorParam : undefined, limit: TIMELINE_PAGE })),
+  const [{ timeline, nextCursor }, stages, customFields, members, account, contact] = await Promise.all([
+    timelinePage(caller, { leadId: id }, args.request, TIMELINE_PAGE),
     stageOptions(caller),
     customFieldDefs(caller, 'lead'),
     assignableMembers(caller, can.manage),
@@ -59,8 +57,8 @@ export async function loader(args: LoaderFunctionArgs) {
       updatedAt: lead.updatedAt,
     },
     converted: lead.status === 'converted' ? { account, contact } : null,
-    timeline: timeline.items.map(({ id, kind, title, description, dueAt, completedAt, createdAt, author }) => ({ id, kind, title, description, dueAt, completedAt, createdAt, author })),
-    nextCursor: timeline.nextCursor,
+    timeline,
+    nextCursor,
     stages,
     customFields,
     members,
@@ -80,8 +78,7 @@ const leadIntentSchema = z.discriminatedUnion('intent', [
 
 export async function action(args: ActionFunctionArgs) {
   const { caller, headers, can } = await crmSession(args);
-  const id = args.params.leadId;
-  if (!isUuid(id)) throw new Response('Lead not found.', { status: 404 });
+  const id = recordId(args, 'leadId', 'Lead not found.');
   const form = await args.request.formData();
   const intent = String(form.get('intent') ?? '');
   const at = Date.now();
@@ -127,18 +124,13 @@ export default function LeadDetail() {
   const navigation = useNavigation();
   const pending = (intent: string) => navigation.state === 'submitting' && navigation.formData?.get('intent') === intent;
   const isConverted = lead.status === 'converted';
-  const activityErrors = result && !result.ok && result.intent === 'addActivity' ? result.fieldErrors : undefined;
 
   return (
     <div className="space-y-6">
       <Notice />
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div className="min-w-0">
-          <p className="text-sm">
-            <Link to="/crm" className="font-medium text-brand-700 hover:underline">
-              ← Leads
-            </Link>
-          </p>
+          <BackLink to="/crm" label="Leads" />
           <h2 className="mt-1 break-words text-xl font-semibold" data-testid="lead-name">
             {lead.name}
           </h2>
@@ -156,24 +148,13 @@ export default function LeadDetail() {
           </div>
         </div>
         {can.write ? (
-          <div className="flex flex-wrap gap-2">
-            <Link to={`/crm/leads/${lead.id}/edit`} className="inline-flex min-h-10 items-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium hover:bg-slate-50">
-              Edit
-            </Link>
-            {can.manage && !isConverted ? (
-              <Link to={`/crm/leads/${lead.id}/merge`} className="inline-flex min-h-10 items-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium hover:bg-slate-50">
-                Merge…
-              </Link>
-            ) : null}
-            <ConfirmAction
-              label="Delete"
-              title={`Delete ${lead.name}?`}
-              description="The lead leaves every list and the pipeline. Its timeline and audit history are kept."
-              confirmLabel="Delete lead"
-              intent="delete"
-              triggerVariant="ghost"
-            />
-          </div>
+          <RecordActions
+            path={`/crm/leads/${lead.id}`}
+            name={lead.name}
+            canMerge={can.manage && !isConverted}
+            deleteDescription="The lead leaves every list and the pipeline. Its timeline and audit history are kept."
+            deleteLabel="Delete lead"
+          />
         ) : null}
       </div>
 
@@ -308,13 +289,7 @@ export default function LeadDetail() {
             ) : null}
           </aside>
         ) : null}
-        <section aria-labelledby="lead-timeline" className="space-y-3 lg:col-span-2">
-          <h3 id="lead-timeline" className="font-semibold">
-            Timeline
-          </h3>
-          {can.write ? <ActivityForm errors={activityErrors} resetKey={result?.ok && result.intent === 'addActivity' ? result.at : 0} /> : null}
-          <Timeline items={timeline} nextCursor={nextCursor} canEdit={can.write} />
-        </section>
+        <RecordTimeline id="lead-timeline" className="space-y-3 lg:col-span-2" items={timeline} nextCursor={nextCursor} canWrite={can.write} result={result} />
       </div>
     </div>
   );

@@ -5,7 +5,7 @@ import { formResult } from '~/lib/trpc.server';
 import { issuesToFieldErrors } from './form-values';
 
 type Caller = Awaited<ReturnType<typeof callerFor>>['caller'];
-type Subject = { leadId: string } | { contactId: string } | { accountId: string };
+export type ActivitySubject = { leadId: string } | { contactId: string } | { accountId: string };
 
 export const activityFormSchema = z.object({
   kind: z.enum(userActivityKinds, { error: 'Choose a type.' }),
@@ -32,7 +32,7 @@ export type ActivityActionResult =
   | { ok: false; intent: string; message: string; fieldErrors: Record<string, string[]>; status: number };
 
 /** The timeline's intents (add, complete, reopen), shared by the lead, account and contact pages; null for any other intent. */
-export async function activityAction(caller: Caller, intent: string, form: FormData, subject: Subject): Promise<ActivityActionResult | null> {
+export async function activityAction(caller: Caller, intent: string, form: FormData, subject: ActivitySubject): Promise<ActivityActionResult | null> {
   if (intent === 'addActivity') {
     const parsed = activityFormSchema.safeParse(Object.fromEntries(form));
     if (!parsed.success) return { ok: false, intent, status: 400, message: 'Please correct the activity.', fieldErrors: issuesToFieldErrors(parsed.error) };
