@@ -1,13 +1,13 @@
 import { TRPCError } from '@trpc/server';
 import { z, ZodRealError } from 'zod';
 import { publishEvent } from '../realtime/channel';
-import { writeAudit } from '../security/audit';
+import { writeAudit, type AuditEntry } from '../security/audit';
 import { tenantRoleCan, type TenantPermission } from '../security/rbac';
 import { customFieldEntities, customFieldTypes, leadSources, userActivityKinds } from '../shared/crm';
 import { accountSortSchema, createAccount, deleteAccount, getAccount, listAccounts, lookupAccounts, updateAccount } from '../services/crm/accounts';
 import { createActivity, deleteActivity, listActivities, updateActivity } from '../services/crm/activities';
 import { contactSortSchema, createContact, deleteContact, getContact, listContacts, updateContact } from '../services/crm/contacts';
-import type { CrmActor } from '../services/crm/context';
+import type { CrmActor, Executor } from '../services/crm/context';
 import { convertLead } from '../services/crm/conversion';
 import { analyzeLeadsCsv, exportLeadsCsv, importLeadsCsv, importOptionsSchema } from '../services/crm/csv';
 import { createCustomField, deleteCustomField, listCustomFields, reorderCustomFields, updateCustomField } from '../services/crm/custom-fields';
@@ -147,6 +147,79 @@ const oneSubject = [
   'Give exactly one of leadId, contactId, accountId.',
 ] as const;
 
+// ---------------------------------------------------------------- per-record procedures (leads, accounts, contacts)
+
+type CrmRecord = 'lead' | 'account' | 'contact';
+type Audit = (entry: AuditEntry) => Promise<void>;
+type SavedOrDuplicate = { status: 'duplicate'; matches: { id: string | null }[] } | { status: 'saved'; changes: { after: object }; overriddenDuplicates: { id: string | null }[] };
+
+/** A record's change history (the audit trail of its fields), for whoever can read the record. */
+const historyProcedure = (type: CrmRecord) =>
+  crmProcedure('crm.read')
+    .input(z.object({ id }))
+    .query(({ ctx, input }) => recordHistory(ctx.db, actorOf(ctx), type, input.id));
+
+/** Deletes a record through `remove` (which returns the row as it was) and audits `crm.<type>.delete` with that row. */
+const deleteProcedure = (type: CrmRecord, remove: (db: Executor, actor: CrmActor, id: string) => Promise<unknown>) =>
+  crmProcedure('crm.write')
+    .input(z.object({ id }))
+    .mutation(async ({ ctx, input }) => {
+      const before = await remove(ctx.db, actorOf(ctx), input.id);
+      await ctx.audit({ action: `crm.${type}.delete`, targetType: type, targetId: input.id, details: { before } });
+      return { ok: true };
+    });
+
+/** What merging `mergedId` into `survivorId` would move (the merge screen's summary). */
+const mergePreviewProcedure = (type: 'account' | 'contact') =>
+  crmProcedure('crm.manage_all')
+    .input(mergePair)
+    .query(({ ctx, input }) => mergePreview(ctx.db, actorOf(ctx), type, input.survivorId, input.mergedId));
+
+type MergeResult = { changes: object; notTaken: unknown; movedActivities: unknown; movedContacts?: unknown };
+
+/** Merges `mergedId` into `survivorId` (managers), auditing `crm.<type>.merge` on the survivor with what moved. */
+const mergeProcedure = <F extends readonly [string, ...string[]], R extends MergeResult>(
+  type: CrmRecord,
+  fields: F,
+  merge: (db: Executor, actor: CrmActor, survivorId: string, mergedId: string, choices: z.infer<ReturnType<typeof mergeInput<F>>>) => Promise<R>,
+) =>
+  crmProcedure('crm.manage_all')
+    .input(mergeInput(fields))
+    .mutation(async ({ ctx, input }) => {
+      const result = await merge(ctx.db, actorOf(ctx), input.survivorId, input.mergedId, input);
+      const { movedContacts } = result;
+      await ctx.audit({
+        action: `crm.${type}.merge`,
+        targetType: type,
+        targetId: input.survivorId,
+        details: { mergedId: input.mergedId, ...result.changes, notTaken: result.notTaken, movedActivities: result.movedActivities, ...(movedContacts === undefined ? {} : { movedContacts }) },
+      });
+      return result;
+    });
+
+/**
+ * Audits a duplicate-checked save of a lead or contact: flagged duplicates (nothing saved) as
+ * `crm.<type>.duplicates_found`, else `crm.<type>.<create|update>` with the changes and any override.
+ */
+async function auditCheckedSave(
+  audit: Audit,
+  type: 'lead' | 'contact',
+  save: { action: 'create'; targetId?: undefined } | { action: 'update'; targetId: string },
+  result: SavedOrDuplicate & { [record: string]: unknown },
+  saveAnyway: SaveAnyway | undefined,
+) {
+  if (result.status === 'duplicate') {
+    await audit({ action: `crm.${type}.duplicates_found`, targetType: type, ...(save.targetId ? { targetId: save.targetId } : {}), details: { matches: result.matches.map((m) => m.id ?? 'hidden') } });
+    return;
+  }
+  const overrides = overridden(saveAnyway, result.overriddenDuplicates);
+  await audit({
+    action: `crm.${type}.${save.action}`,
+    targetType: type,
+    targetId: save.targetId ?? (result[type] as { id: string }).id,
+    details: save.action === 'create' ? { after: result.changes.after, ...overrides } : { ...result.changes, ...overrides },
+  });
+}
 // ---------------------------------------------------------------- routers
 
 const leadsRouter = router({
@@ -166,9 +239,7 @@ const leadsRouter = router({
     .input(z.object({ id }))
     .query(({ ctx, input }) => getLead(ctx.db, actorOf(ctx), input.id)),
 
-  history: crmProcedure('crm.read')
-    .input(z.object({ id }))
-    .query(({ ctx, input }) => recordHistory(ctx.db, actorOf(ctx), 'lead', input.id)),
+  history: historyProcedure('lead'),
 
   create: crmProcedure('crm.write')
     .input(z.object({ name: text(200).min(1), ...leadFields, assignedTo: id.nullable().optional(), saveAnyway }))
@@ -179,16 +250,7 @@ const leadsRouter = router({
         throw new TRPCError({ code: 'FORBIDDEN', message: 'Only managers assign leads to others.' });
       }
       const result = await createLead(ctx.db, actor, fields, saveAnyway);
-      if (result.status === 'duplicate') {
-        await ctx.audit({ action: 'crm.lead.duplicates_found', targetType: 'lead', details: { matches: result.matches.map((m) => m.id ?? 'hidden') } });
-        return result;
-      }
-      await ctx.audit({
-        action: 'crm.lead.create',
-        targetType: 'lead',
-        targetId: result.lead.id,
-        details: { after: result.changes.after, ...overridden(saveAnyway, result.overriddenDuplicates) },
-      });
+      await auditCheckedSave(ctx.audit, 'lead', { action: 'create' }, result, saveAnyway);
       return result;
     }),
 
@@ -197,26 +259,11 @@ const leadsRouter = router({
     .mutation(async ({ ctx, input }) => {
       const { id, saveAnyway, ...fields } = input;
       const result = await updateLead(ctx.db, actorOf(ctx), id, fields, saveAnyway);
-      if (result.status === 'duplicate') {
-        await ctx.audit({ action: 'crm.lead.duplicates_found', targetType: 'lead', targetId: id, details: { matches: result.matches.map((m) => m.id ?? 'hidden') } });
-        return result;
-      }
-      await ctx.audit({
-        action: 'crm.lead.update',
-        targetType: 'lead',
-        targetId: id,
-        details: { ...result.changes, ...overridden(saveAnyway, result.overriddenDuplicates) },
-      });
+      await auditCheckedSave(ctx.audit, 'lead', { action: 'update', targetId: id }, result, saveAnyway);
       return result;
     }),
 
-  delete: crmProcedure('crm.write')
-    .input(z.object({ id }))
-    .mutation(async ({ ctx, input }) => {
-      const lead = await deleteLead(ctx.db, actorOf(ctx), input.id);
-      await ctx.audit({ action: 'crm.lead.delete', targetType: 'lead', targetId: input.id, details: { before: lead } });
-      return { ok: true };
-    }),
+  delete: deleteProcedure('lead', deleteLead),
 
   assign: crmProcedure('crm.manage_all')
     .input(z.object({ id, assignedTo: id.nullable() }))
@@ -255,18 +302,7 @@ const leadsRouter = router({
       return result;
     }),
 
-  merge: crmProcedure('crm.manage_all')
-    .input(mergeInput(leadMergeFields))
-    .mutation(async ({ ctx, input }) => {
-      const result = await mergeLeads(ctx.db, actorOf(ctx), input.survivorId, input.mergedId, input);
-      await ctx.audit({
-        action: 'crm.lead.merge',
-        targetType: 'lead',
-        targetId: input.survivorId,
-        details: { mergedId: input.mergedId, ...result.changes, notTaken: result.notTaken, movedActivities: result.movedActivities },
-      });
-      return result;
-    }),
+  merge: mergeProcedure('lead', leadMergeFields, mergeLeads),
 
   convert: crmProcedure('crm.write')
     .input(z.object({ id, accountId: id.optional(), contactId: id.optional() }))
@@ -339,9 +375,7 @@ const accountsRouter = router({
     .input(z.object({ id }))
     .query(({ ctx, input }) => getAccount(ctx.db, actorOf(ctx), input.id)),
 
-  history: crmProcedure('crm.read')
-    .input(z.object({ id }))
-    .query(({ ctx, input }) => recordHistory(ctx.db, actorOf(ctx), 'account', input.id)),
+  history: historyProcedure('account'),
 
   create: crmProcedure('crm.write')
     .input(z.object({ name: text(200).min(1), ...accountFields }))
@@ -360,31 +394,11 @@ const accountsRouter = router({
       return account;
     }),
 
-  delete: crmProcedure('crm.write')
-    .input(z.object({ id }))
-    .mutation(async ({ ctx, input }) => {
-      const before = await deleteAccount(ctx.db, actorOf(ctx), input.id);
-      await ctx.audit({ action: 'crm.account.delete', targetType: 'account', targetId: input.id, details: { before } });
-      return { ok: true };
-    }),
+  delete: deleteProcedure('account', deleteAccount),
 
-  /** What merging `mergedId` into `survivorId` would move (the merge screen's summary). */
-  mergePreview: crmProcedure('crm.manage_all')
-    .input(mergePair)
-    .query(({ ctx, input }) => mergePreview(ctx.db, actorOf(ctx), 'account', input.survivorId, input.mergedId)),
+  mergePreview: mergePreviewProcedure('account'),
 
-  merge: crmProcedure('crm.manage_all')
-    .input(mergeInput(accountMergeFields))
-    .mutation(async ({ ctx, input }) => {
-      const result = await mergeAccounts(ctx.db, actorOf(ctx), input.survivorId, input.mergedId, input);
-      await ctx.audit({
-        action: 'crm.account.merge',
-        targetType: 'account',
-        targetId: input.survivorId,
-        details: { mergedId: input.mergedId, ...result.changes, notTaken: result.notTaken, movedActivities: result.movedActivities, movedContacts: result.movedContacts },
-      });
-      return result;
-    }),
+  merge: mergeProcedure('account', accountMergeFields, mergeAccounts),
 });
 
 const contactsRouter = router({
@@ -396,25 +410,14 @@ const contactsRouter = router({
     .input(z.object({ id }))
     .query(({ ctx, input }) => getContact(ctx.db, ctx.tenant.organizationId, input.id)),
 
-  history: crmProcedure('crm.read')
-    .input(z.object({ id }))
-    .query(({ ctx, input }) => recordHistory(ctx.db, actorOf(ctx), 'contact', input.id)),
+  history: historyProcedure('contact'),
 
   create: crmProcedure('crm.write')
     .input(z.object({ firstName: text(120).min(1), ...contactFields, saveAnyway }))
     .mutation(async ({ ctx, input }) => {
       const { saveAnyway, ...fields } = input;
       const result = await createContact(ctx.db, actorOf(ctx), fields, saveAnyway);
-      if (result.status === 'duplicate') {
-        await ctx.audit({ action: 'crm.contact.duplicates_found', targetType: 'contact', details: { matches: result.matches.map((m) => m.id) } });
-        return result;
-      }
-      await ctx.audit({
-        action: 'crm.contact.create',
-        targetType: 'contact',
-        targetId: result.contact.id,
-        details: { after: result.changes.after, ...overridden(saveAnyway, result.overriddenDuplicates) },
-      });
+      await auditCheckedSave(ctx.audit, 'contact', { action: 'create' }, result, saveAnyway);
       return result;
     }),
 
@@ -423,44 +426,15 @@ const contactsRouter = router({
     .mutation(async ({ ctx, input }) => {
       const { id, saveAnyway, ...fields } = input;
       const result = await updateContact(ctx.db, actorOf(ctx), id, fields, saveAnyway);
-      if (result.status === 'duplicate') {
-        await ctx.audit({ action: 'crm.contact.duplicates_found', targetType: 'contact', targetId: id, details: { matches: result.matches.map((m) => m.id) } });
-        return result;
-      }
-      await ctx.audit({
-        action: 'crm.contact.update',
-        targetType: 'contact',
-        targetId: id,
-        details: { ...result.changes, ...overridden(saveAnyway, result.overriddenDuplicates) },
-      });
+      await auditCheckedSave(ctx.audit, 'contact', { action: 'update', targetId: id }, result, saveAnyway);
       return result;
     }),
 
-  delete: crmProcedure('crm.write')
-    .input(z.object({ id }))
-    .mutation(async ({ ctx, input }) => {
-      const before = await deleteContact(ctx.db, actorOf(ctx), input.id);
-      await ctx.audit({ action: 'crm.contact.delete', targetType: 'contact', targetId: input.id, details: { before } });
-      return { ok: true };
-    }),
+  delete: deleteProcedure('contact', deleteContact),
 
-  /** What merging `mergedId` into `survivorId` would move (the merge screen's summary). */
-  mergePreview: crmProcedure('crm.manage_all')
-    .input(mergePair)
-    .query(({ ctx, input }) => mergePreview(ctx.db, actorOf(ctx), 'contact', input.survivorId, input.mergedId)),
+  mergePreview: mergePreviewProcedure('contact'),
 
-  merge: crmProcedure('crm.manage_all')
-    .input(mergeInput(contactMergeFields))
-    .mutation(async ({ ctx, input }) => {
-      const result = await mergeContacts(ctx.db, actorOf(ctx), input.survivorId, input.mergedId, input);
-      await ctx.audit({
-        action: 'crm.contact.merge',
-        targetType: 'contact',
-        targetId: input.survivorId,
-        details: { mergedId: input.mergedId, ...result.changes, notTaken: result.notTaken, movedActivities: result.movedActivities },
-      });
-      return result;
-    }),
+  merge: mergeProcedure('contact', contactMergeFields, mergeContacts),
 });
 
 const stagesRouter = router({
