@@ -69,7 +69,7 @@ export async function loader(args: LoaderFunctionArgs) {
         phase: r.progress.phase,
         page: r.progress.page,
         seen: r.progress.seen,
-        total: null,
+        total: r.progress.total ?? null,
         processed: r.processed,
         created: r.created,
         updated: r.updated,

@@ -198,6 +198,12 @@ export interface SyncRunProgress {
   page: number;
   /** Records seen so far in this phase. */
   seen: number;
+  /**
+   * Records the run expects to process in all (its `processed` when it ends), when the
+   * engine knows: the CRM's count for a pull, the deleted ids, the app rows waiting for a
+   * push. Absent while unknown. Never below `processed`; equal to it once the run succeeded.
+   */
+  total?: number;
   message?: string;
 }
 

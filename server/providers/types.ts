@@ -47,6 +47,20 @@ export interface ChangePage {
   cursor: PullCursor | null;
   /** True when more records may follow. */
   hasMore: boolean;
+  /**
+   * Records the provider counted from this page's start onwards (this page's records
+   * included), when the same call answered it: HubSpot search's `total`, Salesforce's
+   * `totalSize` of a query asked `withTotal`. Absent when unknown. An estimate: records
+   * changed meanwhile move to the end and count again.
+   */
+  total?: number;
+}
+
+export interface PullOptions {
+  fields: string[];
+  pageSize?: number;
+  /** Ask for `total` when it costs an extra query shape (Salesforce: one un-limited query); never an extra call. */
+  withTotal?: boolean;
 }
 
 export interface WriteInput {
@@ -82,7 +96,7 @@ export interface CrmClient {
   identity(): Promise<CrmIdentity>;
   describe(entity: CrmEntity): Promise<RemoteField[]>;
   /** One page of records changed after `cursor` (null: from the beginning). */
-  pullChanges(entity: CrmEntity, cursor: PullCursor | null, options: { fields: string[]; pageSize?: number }): Promise<ChangePage>;
+  pullChanges(entity: CrmEntity, cursor: PullCursor | null, options: PullOptions): Promise<ChangePage>;
   /** Ids deleted (Salesforce) or archived (HubSpot) since an instant. */
   pullDeleted(entity: CrmEntity, since: string): Promise<{ id: string; deletedAt: string }[]>;
   fetchByIds(entity: CrmEntity, ids: string[], fields: string[]): Promise<RemoteRecord[]>;

@@ -211,6 +211,14 @@ describe('pulls', () => {
     sb.requests.clear();
     const idle = await client.pullChanges('contact', contacts.cursor, { fields: CONTACT_FIELDS });
     expect(idle).toEqual({ records: [], cursor: null, hasMore: false });
+    // asked for a total, the same one call answers the count from the cursor on
+    expect(await client.pullChanges('contact', contacts.cursor, { fields: CONTACT_FIELDS, withTotal: true })).toEqual({ records: [], cursor: null, hasMore: false, total: 0 });
+    const counted = await client.pullChanges('contact', null, { fields: CONTACT_FIELDS, pageSize: 7, withTotal: true });
+    expect(counted.records).toHaveLength(7);
+    expect(counted.total).toBe(contacts.records.length);
+    expect(counted.hasMore).toBe(true);
+    expect(counted.records.map((r) => r.id)).toEqual(contacts.records.slice(0, 7).map((r) => r.id));
+    expect(sb.requests.count({ method: 'GET', pathPrefix: queryPath })).toBe(3); // one request a page, the counted one too
 
     const { ids } = (await admin('/records/modify', { count: 400 })) as { ids: string[] };
     const modifiedContacts = ids.filter((id) => id.startsWith('003'));

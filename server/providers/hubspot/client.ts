@@ -5,6 +5,7 @@ import {
   type CrmEntity,
   type CrmIdentity,
   type PullCursor,
+  type PullOptions,
   type RemoteField,
   type RemoteRecord,
   type TokenSet,
@@ -268,19 +269,25 @@ export class HubSpotCrmClient implements CrmClient {
     return (page.results as unknown as HsProperty[]).map(toRemoteField);
   }
 
-  pullChanges(entity: CrmEntity, cursor: PullCursor | null, options: { fields: string[]; pageSize?: number }): Promise<ChangePage> {
+  pullChanges(entity: CrmEntity, cursor: PullCursor | null, options: PullOptions): Promise<ChangePage> {
     return this.pull(entity, cursor, options, 0);
   }
 
-  private async pull(entity: CrmEntity, cursor: PullCursor | null, options: { fields: string[]; pageSize?: number }, attempt: number): Promise<ChangePage> {
+  /**
+   * `total` is the search's own count of what matches from the cursor on — not capped at
+   * 10,000 (only paging is) — so it holds for every page that ran the keyset search, and
+   * for a tie-break walk begun from it (the walk starts where that search did). A page that
+   * continues a walk straight away ran no such search and carries no total.
+   */
+  private async pull(entity: CrmEntity, cursor: PullCursor | null, options: PullOptions, attempt: number): Promise<ChangePage> {
     const limit = Math.max(1, Math.min(PAGE_SIZE, Math.floor(options.pageSize ?? PAGE_SIZE)));
     const properties = propertiesFor(entity, options.fields);
     const stamp = parseStamp(cursor?.modifiedAt);
     const afterId = stamp !== null ? (cursor?.id ?? null) : null;
-    const page = (objects: HsObject[], hasMore: boolean): ChangePage => {
+    const page = (objects: HsObject[], hasMore: boolean, total?: number): ChangePage => {
       const records = objects.map((o) => toRemoteRecord(entity, o, options.fields));
       const last = records.at(-1);
-      return { records, cursor: last ? { modifiedAt: last.modifiedAt, id: last.id } : null, hasMore };
+      return { records, cursor: last ? { modifiedAt: last.modifiedAt, id: last.id } : null, hasMore, ...(total !== undefined ? { total: Math.max(total, records.length) } : {}) };
     };
 
     // inside a tie-break walk: continue it directly
@@ -301,20 +308,21 @@ export class HubSpotCrmClient implements CrmClient {
     const found = await this.search(entity, { filterGroups, sorts: [{ propertyName: STAMP, direction: 'ASCENDING' }], properties, limit });
     const results = [...found.results].sort(byStampAndId);
     const more = results.length >= limit && (found.paging?.next !== undefined || found.total > results.length);
-    if (!more) return page(results, false);
+    const total = Number.isFinite(found.total) ? found.total : undefined;
+    if (!more) return page(results, false, total);
 
     // a full page: its last stamp group may continue on the next page
     const lastStamp = stampOf(results.at(-1)!);
     const complete = results.filter((r) => stampOf(r) < lastStamp);
-    if (complete.length) return page(complete, true);
+    if (complete.length) return page(complete, true, total);
 
     // the whole page shares one stamp: walk that stamp by id
     const tie = await this.searchTie(entity, lastStamp, lastStamp === stamp ? afterId : null, limit, properties);
     if (tie.length === limit) this.tieHints.set(entity, lastStamp);
-    if (tie.length) return page(tie, true);
+    if (tie.length) return page(tie, true, total);
     // the group moved on between the two searches (modified again): start over once
     if (attempt < 2) return this.pull(entity, cursor, options, attempt + 1);
-    return page(results, true);
+    return page(results, true, total);
   }
 
   /** Records with exactly this stamp and an id above `afterId`, in id order. */

@@ -10,6 +10,7 @@ import {
   type CrmEntity,
   type CrmIdentity,
   type PullCursor,
+  type PullOptions,
   type RemoteField,
   type RemoteRecord,
   type TokenSet,
@@ -348,19 +349,37 @@ export class SalesforceClient implements CrmClient {
     return result.fields.map((f) => toRemoteField(f as unknown as DescribeFieldLike));
   }
 
-  async pullChanges(entity: CrmEntity, cursor: PullCursor | null, options: { fields: string[]; pageSize?: number }): Promise<ChangePage> {
+  /**
+   * One keyset page: `LIMIT pageSize` from the cursor. Asked `withTotal`, the same call goes
+   * out without the LIMIT (a LIMIT caps `totalSize` at the page): its first batch, sized by
+   * Sforce-Query-Options, is the page and its `totalSize` the count from the cursor on. The
+   * rest of that result is never fetched; its query locator expires on its own (15 minutes,
+   * or as the oldest of the user's open locators) — so the engine asks once per pull.
+   */
+  async pullChanges(entity: CrmEntity, cursor: PullCursor | null, options: PullOptions): Promise<ChangePage> {
     const limit = Math.max(1, Math.min(MAX_QUERY_PAGE, Math.floor(options.pageSize ?? MAX_QUERY_PAGE)));
     const ext = this.externalIdField;
     const { select, type } = this.fieldsFor(entity, ext ? [...options.fields, ext] : options.fields);
     const where = cursorCondition(cursor);
-    const rows = await this.queryRows(`SELECT ${select} FROM ${type}${where ? ` WHERE ${where}` : ''} ORDER BY SystemModstamp ASC, Id ASC LIMIT ${limit}`);
+    const soql = `SELECT ${select} FROM ${type}${where ? ` WHERE ${where}` : ''} ORDER BY SystemModstamp ASC, Id ASC`;
+    let rows: SfRecord[];
+    let total: number | undefined;
+    if (options.withTotal) {
+      const headers = { 'Sforce-Query-Options': `batchSize=${Math.max(200, limit)}` };
+      const first: QueryResult<SfRecord> = await this.call((c) => c.query<SfRecord>(soql, { headers }));
+      if (!first || typeof first !== 'object' || !Array.isArray(first.records)) throw malformed('query result');
+      rows = first.records.slice(0, limit);
+      total = typeof first.totalSize === 'number' && Number.isFinite(first.totalSize) ? Math.max(first.totalSize, rows.length) : undefined;
+    } else rows = await this.queryRows(`${soql} LIMIT ${limit}`);
     const records = rows.map((r) => {
       const record = toRemoteRecord(entity, r, options.fields);
       if (ext) record.appId = appIdOf(r[ext]);
       return record;
     });
     const last = records[records.length - 1];
-    return { records, cursor: last ? { modifiedAt: last.modifiedAt, id: last.id } : null, hasMore: records.length >= limit };
+    const cursorAfter = last ? { modifiedAt: last.modifiedAt, id: last.id } : null;
+    if (total !== undefined) return { records, cursor: cursorAfter, hasMore: total > records.length, total };
+    return { records, cursor: cursorAfter, hasMore: records.length >= limit };
   }
 
   async pullDeleted(entity: CrmEntity, since: string): Promise<{ id: string; deletedAt: string }[]> {

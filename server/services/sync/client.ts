@@ -9,6 +9,7 @@ import {
   type CrmEntity,
   type CrmIdentity,
   type PullCursor,
+  type PullOptions,
   type RemoteField,
   type RemoteRecord,
   type TokenSet,
@@ -193,7 +194,7 @@ export class SyncClient implements CrmClient {
   describe(entity: CrmEntity): Promise<RemoteField[]> {
     return this.invoke((c) => c.describe(entity));
   }
-  pullChanges(entity: CrmEntity, cursor: PullCursor | null, options: { fields: string[]; pageSize?: number }): Promise<ChangePage> {
+  pullChanges(entity: CrmEntity, cursor: PullCursor | null, options: PullOptions): Promise<ChangePage> {
     return this.invoke((c) => c.pullChanges(entity, cursor, options));
   }
   pullDeleted(entity: CrmEntity, since: string): Promise<{ id: string; deletedAt: string }[]> {

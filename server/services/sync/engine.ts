@@ -200,21 +200,30 @@ async function pullEntity(ec: EntityContext): Promise<void> {
   let cursor: PullCursor | null = saved?.modifiedAt ? { modifiedAt: new Date(Date.parse(saved.modifiedAt) - overlap).toISOString(), id: null } : null;
   let best = saved;
   let seen = 0;
+  // The run's expected total, for the progress bar: records read before a page plus the CRM's
+  // count from that page on (a count comes with HubSpot's every search and with the first
+  // Salesforce page), else the last estimate; exactly what was read once the pull ends.
+  const before = ec.run.totals.processed; // nothing yet: the pull is a run's first phase
+  let expected: number | undefined;
   // Pages are fetched one after another (each needs the previous cursor) while earlier ones
   // are still being written: up to PULL_AHEAD pages in flight, written strictly in order (a
   // page is only written after the one before it committed), so the wall time tends to the
   // larger of the provider's time and ours rather than their sum.
   const writing: Promise<void>[] = [];
   for (let guard = 0; guard < 1_000_000; guard++) {
-    const page = await client.pullChanges(entity, cursor, { fields: set.remoteFields, pageSize: options.pullPageSize });
+    const page = await client.pullChanges(entity, cursor, { fields: set.remoteFields, pageSize: options.pullPageSize, withTotal: guard === 0 });
+    if (page.total !== undefined) expected = seen + page.total;
     seen += page.records.length;
     const next = cursorAfter(best, page.cursor) ? page.cursor : null;
     if (next) best = next;
     const last = !page.hasMore || !page.cursor || (cursor !== null && page.cursor.modifiedAt === cursor.modifiedAt && page.cursor.id === cursor.id);
+    if (last) expected = seen;
+    else if (expected !== undefined) expected = Math.max(expected, seen);
     const seenSoFar = seen;
+    const total = expected === undefined ? undefined : before + expected;
     const previous = writing.at(-1) ?? Promise.resolve();
     const write = previous.then(async () => {
-      if (page.records.length || next) await applyRemoteRecords(ec, page.records, { cursor: next, phase: 'pull', seen: seenSoFar });
+      if (page.records.length || next) await applyRemoteRecords(ec, page.records, { cursor: next, phase: 'pull', seen: seenSoFar, total });
       if (options.afterPage) await options.afterPage({ entity, phase: 'pull', page: ec.run.pages });
     });
     write.catch(() => {}); // surfaced below, in order
@@ -240,6 +249,8 @@ interface ApplyOptions {
   cursor: PullCursor | null;
   phase: 'pull' | 'retry';
   seen: number;
+  /** The run's expected total with this page (undefined: the run's current expectation). */
+  total?: number;
   /** Retried errors to mark in the same transaction. */
   retriedErrorIds?: string[];
 }
@@ -447,7 +458,7 @@ async function applyRemoteRecords(ec: EntityContext, records: RemoteRecord[], ap
 
     if (apply.retriedErrorIds?.length) await tx.update(syncRunErrors).set({ retriedAt: new Date() }).where(inArray(syncRunErrors.id, apply.retriedErrorIds));
     if (apply.cursor) await writeCursor(tx, conn.id, entity, 'pull', apply.cursor);
-    await run.recordPage(tx, counts, errors, { phase: 'pull', seen: apply.seen });
+    await run.recordPage(tx, counts, errors, { phase: 'pull', seen: apply.seen, total: apply.total });
     await ec.client.flushUsage?.(tx);
   });
   await run.committed(deps.sql, counts, ec.client.calls ?? 0);
@@ -634,6 +645,8 @@ async function pullDeletes(ec: EntityContext): Promise<void> {
       const links = await linksByRemoteIds(tx, conn.id, entity, part);
       const appIds = [...links.values()].map((l) => l.appId);
       counts.processed += links.size;
+      // every id still to look at may be ours (an upper bound, exact at the last part)
+      run.expect(run.totals.processed + links.size + ids.length - i - part.length);
       if (conn.propagateDeletes) counts.deleted += await softDeleteAppRows(tx, conn.organizationId, entity, appIds);
       if (links.size) await tx.delete(recordLinks).where(inArray(recordLinks.id, [...links.values()].map((l) => l.id)));
       if (last) await writeCursor(tx, conn.id, entity, 'deletes', { since: askedAt.toISOString() } satisfies DeletesCursor);
@@ -662,6 +675,17 @@ async function pushEntity(ec: EntityContext): Promise<void> {
   const saved = await readCursor<PushCursor>(deps.db, conn.id, entity, 'push');
   let after = saved?.seq ?? 0;
   let seen = 0;
+  // the rows waiting, for the progress bar: a count bounded by PUSH_COUNT_CAP (an index range
+  // on (organization_id, change_seq)); above it the total stays unknown
+  const waiting = deps.db
+    .select({ one: sql`1`.as('one') })
+    .from(table)
+    .where(and(eq(table.organizationId, conn.organizationId), gt(table.changeSeq, after), lte(table.changeSeq, fence)))
+    .limit(PUSH_COUNT_CAP + 1)
+    .as('waiting');
+  const [pending] = await deps.db.select({ n: sql<number>`count(*)::int` }).from(waiting);
+  const pendingRows = Number(pending?.n ?? 0);
+  ec.run.expect(pendingRows <= PUSH_COUNT_CAP ? ec.run.totals.processed + pendingRows : undefined);
   // Pages with nothing to send or settle (typically the rows our own pull just wrote) commit
   // no transaction of their own: their counts and cursor ride with the next page that does,
   // or with a small commit every IDLE_PAGES_PER_COMMIT pages and at the end. A worker killed
@@ -705,6 +729,8 @@ interface IdleCarry {
 
 const IDLE_PAGES_PER_COMMIT = 25;
 const PUSH_READ_ROWS = 1000;
+/** Waiting rows counted at most, per push (beyond: the progress total is unknown). */
+const PUSH_COUNT_CAP = 100_000;
 
 /** Commits idle pages' cursor and counts on their own. */
 async function commitIdle(ec: EntityContext, carry: IdleCarry): Promise<null> {
@@ -995,6 +1021,7 @@ async function retryFailedRecords(ec: EntityContext, runId: string): Promise<voi
     .where(and(eq(syncRunErrors.runId, runId), eq(syncRunErrors.connectionId, conn.id), eq(syncRunErrors.entity, entity), eq(syncRunErrors.retryable, true), isNull(syncRunErrors.retriedAt)));
   const pullSide = failed.filter((e) => e.side === 'pull' && e.remoteId);
   const pushSide = failed.filter((e) => e.side === 'push' && e.appId);
+  ec.run.expect(ec.run.totals.processed + pullSide.length + pushSide.length);
   for (let i = 0; i < pullSide.length; i += 200) {
     const part = pullSide.slice(i, i + 200);
     const records = await client.fetchByIds(entity, part.map((e) => e.remoteId!), set.remoteFields);

@@ -35,6 +35,8 @@ export class RunTracker {
   readonly totals = zeroCounts();
   pages = 0;
   progress: SyncRunProgress = { phase: 'starting', page: 0, seen: 0 };
+  /** The current phase's expected run total (see SyncRunProgress.total); undefined: unknown. */
+  expected: number | undefined;
 
   private constructor(
     readonly id: string,
@@ -54,10 +56,21 @@ export class RunTracker {
     return new RunTracker(row!.id, input.organizationId, input.connectionId, input.entity);
   }
 
-  /** Adds a committed page's counts and errors (call inside the page's transaction). */
+  /** What the run expects to process in all from now on (undefined: unknown); pages record it. */
+  expect(total: number | undefined): void {
+    this.expected = total;
+  }
+
+  /**
+   * Adds a committed page's counts and errors (call inside the page's transaction). The
+   * page's `total` (else the run's current expectation) is kept at least at `processed`.
+   */
   async recordPage(tx: Executor, counts: RunCounts, errors: RecordError[], progress: Omit<SyncRunProgress, 'page'>): Promise<void> {
     this.pages += 1;
+    const total = progress.total ?? this.expected;
     this.progress = { ...progress, page: this.pages };
+    if (total !== undefined) this.progress.total = Math.max(total, this.totals.processed + counts.processed);
+    else delete this.progress.total;
     if (errors.length) {
       await tx.insert(syncRunErrors).values(
         errors.map((e) => ({
@@ -105,7 +118,9 @@ export class RunTracker {
   }
 
   async finish(db: Db, sqlClient: Sql, status: SyncRunStatus, apiCalls: number, error?: string | null): Promise<void> {
-    this.progress = { ...this.progress, phase: 'done' };
+    // a run that got through knows its total: what it processed; a failed one keeps its last estimate
+    const ended = !error && (status === 'succeeded' || status === 'partial');
+    this.progress = { ...this.progress, phase: 'done', ...(ended ? { total: this.totals.processed } : {}) };
     await db
       .update(syncRuns)
       .set({ status, error: error ?? null, finishedAt: new Date(), apiCalls, progress: this.progress, heartbeatAt: new Date() })
