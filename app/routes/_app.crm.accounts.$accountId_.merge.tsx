@@ -5,6 +5,7 @@ import { MergePage } from '~/components/crm/merge';
 import { customMergeRows, mergeRows } from '~/components/crm/merge-rows';
 import { mergeAction } from '~/components/crm/merge.server';
 import { crmSession, customFieldDefs } from '~/components/crm/session.server';
+import { recordId } from '~/components/crm/record-page.server';
 import { providerName } from '~/components/integrations/format';
 import { orThrowResponse } from '~/lib/trpc.server';
 
@@ -26,8 +27,7 @@ type AccountForMerge = Awaited<ReturnType<Awaited<ReturnType<typeof crmSession>>
 
 export async function loader(args: LoaderFunctionArgs) {
   const { caller, can } = await crmSession(args);
-  const id = args.params.accountId;
-  if (!isUuid(id)) throw new Response('Account not found.', { status: 404 });
+  const id = recordId(args, 'accountId', 'Account not found.');
   if (!can.manage) throw new Response('Only managers merge accounts.', { status: 403 });
   const url = new URL(args.request.url);
   const survivor = await orThrowResponse(caller.crm.accounts.byId({ id }));

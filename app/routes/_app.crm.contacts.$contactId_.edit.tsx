@@ -1,20 +1,17 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data, redirect } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { accountOptions } from '~/components/crm/account-options.server';
-import { DuplicateMatches } from '~/components/crm/duplicate-matches';
-import { isUuid } from '~/components/crm/format';
 import { ContactFields } from '~/components/crm/record-fields';
+import { EditDuplicates, RecordForm } from '~/components/crm/record-form';
 import { saveContactFromForm } from '~/components/crm/record-save.server';
 import { crmSession, customFieldDefs } from '~/components/crm/session.server';
-import { Alert } from '~/components/ui/alert';
-import { Button } from '~/components/ui/button';
+import { recordId } from '~/components/crm/record-page.server';
 import { orThrowResponse } from '~/lib/trpc.server';
 
 export async function loader(args: LoaderFunctionArgs) {
   const { caller, can } = await crmSession(args);
-  const id = args.params.contactId;
-  if (!isUuid(id)) throw new Response('Contact not found.', { status: 404 });
+  const id = recordId(args, 'contactId', 'Contact not found.');
   if (!can.write) throw new Response('Your role does not edit contacts.', { status: 403 });
   const contact = await orThrowResponse(caller.crm.contacts.byId({ id }));
   const [accounts, customFields] = await Promise.all([accountOptions(caller, contact.accountId), customFieldDefs(caller, 'contact')]);
@@ -24,8 +21,7 @@ export async function loader(args: LoaderFunctionArgs) {
 
 export async function action(args: ActionFunctionArgs) {
   const { caller, headers } = await crmSession(args);
-  const id = args.params.contactId;
-  if (!isUuid(id)) throw new Response('Contact not found.', { status: 404 });
+  const id = recordId(args, 'contactId', 'Contact not found.');
   const form = await args.request.formData();
   const outcome = await saveContactFromForm(caller, form, { contactId: id, customKeys: await customFieldDefs(caller, 'contact') });
   if (outcome.kind === 'saved') return redirect(`/crm/contacts/${id}?notice=contact-saved`, { headers });
@@ -38,45 +34,18 @@ export default function EditContact() {
   const busy = useNavigation().state !== 'idle';
   const name = `${contact.firstName} ${contact.lastName}`.trim() || 'Contact';
   return (
-    <div className="mx-auto max-w-3xl space-y-4">
-      <p className="text-sm">
-        <Link to={`/crm/contacts/${contact.id}`} className="font-medium text-brand-700 hover:underline">
-          ← {name}
-        </Link>
-      </p>
-      <h2 className="text-xl font-semibold">Edit contact</h2>
-      <Form method="post" className="space-y-6 rounded-lg border border-slate-200 bg-white p-5" aria-label="Edit contact">
-        {result && !result.matches ? <Alert>{result.message}</Alert> : null}
-        <ContactFields values={contact} errors={result?.fieldErrors} accounts={accounts} customFields={customFields} />
-        <div className="flex flex-wrap justify-end gap-2">
-          <Link to={`/crm/contacts/${contact.id}`} className="inline-flex min-h-10 items-center rounded-md px-4 py-2 text-sm font-medium text-slate-800 hover:bg-slate-100">
-            Cancel
-          </Link>
-          <Button type="submit" name="intent" value="save" disabled={busy}>
-            {busy ? 'Saving…' : 'Save changes'}
-          </Button>
-        </div>
-        {result?.matches ? (
-          <DuplicateMatches
-            matches={result.matches}
-            kind="contact"
-            basePath="/crm/contacts"
-            reasonError={result.fieldErrors?.reason}
-            busy={busy}
-            mergeInto={
-              canMerge
-                ? (m) => (
-                    // the merge screen, with the existing contact as the survivor and this one merged into it
-                    <Link to={`/crm/contacts/${m.id}/merge?with=${contact.id}`} className="font-medium text-brand-700 hover:underline">
-                      Merge into it<span className="sr-only"> ({m.name})</span>
-                    </Link>
-                  )
-                : undefined
-            }
-          />
-        ) : null}
-      </Form>
-    </div>
+    <RecordForm
+      title="Edit contact"
+      back={{ to: `/crm/contacts/${contact.id}`, name }}
+      cancelTo={`/crm/contacts/${contact.id}`}
+      submitLabel="Save changes"
+      saveIntent
+      busy={busy}
+      result={result}
+      after={<EditDuplicates result={result} kind="contact" recordId={contact.id} canMerge={canMerge} busy={busy} />}
+    >
+      <ContactFields values={contact} errors={result?.fieldErrors} accounts={accounts} customFields={customFields} />
+    </RecordForm>
   );
 }
 

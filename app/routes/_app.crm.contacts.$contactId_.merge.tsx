@@ -5,6 +5,7 @@ import { MergePage } from '~/components/crm/merge';
 import { customMergeRows, mergeRows } from '~/components/crm/merge-rows';
 import { mergeAction } from '~/components/crm/merge.server';
 import { assignableMembers, crmSession, customFieldDefs } from '~/components/crm/session.server';
+import { recordId } from '~/components/crm/record-page.server';
 import { providerName } from '~/components/integrations/format';
 import { orThrowResponse } from '~/lib/trpc.server';
 
@@ -27,8 +28,7 @@ const contactName = (c: { firstName: string; lastName: string; email: string | n
 
 export async function loader(args: LoaderFunctionArgs) {
   const { caller, can } = await crmSession(args);
-  const id = args.params.contactId;
-  if (!isUuid(id)) throw new Response('Contact not found.', { status: 404 });
+  const id = recordId(args, 'contactId', 'Contact not found.');
   if (!can.manage) throw new Response('Only managers merge contacts.', { status: 403 });
   const url = new URL(args.request.url);
   const survivor = await orThrowResponse(caller.crm.contacts.byId({ id }));

@@ -1,14 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data, redirect } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { accountOptions } from '~/components/crm/account-options.server';
 import { DuplicateMatches } from '~/components/crm/duplicate-matches';
 import { isUuid } from '~/components/crm/format';
 import { ContactFields } from '~/components/crm/record-fields';
+import { RecordForm } from '~/components/crm/record-form';
 import { saveContactFromForm } from '~/components/crm/record-save.server';
 import { crmSession, customFieldDefs } from '~/components/crm/session.server';
-import { Alert } from '~/components/ui/alert';
-import { Button } from '~/components/ui/button';
 
 export async function loader(args: LoaderFunctionArgs) {
   const { caller, can } = await crmSession(args);
@@ -32,22 +31,17 @@ export default function NewContact() {
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== 'idle';
   return (
-    <div className="mx-auto max-w-3xl space-y-4">
-      <h2 className="text-xl font-semibold">New contact</h2>
-      <Form method="post" className="space-y-6 rounded-lg border border-slate-200 bg-white p-5" aria-label="New contact">
-        {result && !result.matches ? <Alert>{result.message}</Alert> : null}
-        <ContactFields values={{ accountId }} errors={result?.fieldErrors} accounts={accounts} customFields={customFields} />
-        <div className="flex flex-wrap justify-end gap-2">
-          <Link to={accountId ? `/crm/accounts/${accountId}` : '/crm/contacts'} className="inline-flex min-h-10 items-center rounded-md px-4 py-2 text-sm font-medium text-slate-800 hover:bg-slate-100">
-            Cancel
-          </Link>
-          <Button type="submit" name="intent" value="save" disabled={busy}>
-            {busy ? 'Saving…' : 'Create contact'}
-          </Button>
-        </div>
-        {result?.matches ? <DuplicateMatches matches={result.matches} kind="contact" basePath="/crm/contacts" reasonError={result.fieldErrors?.reason} busy={busy} /> : null}
-      </Form>
-    </div>
+    <RecordForm
+      title="New contact"
+      cancelTo={accountId ? `/crm/accounts/${accountId}` : '/crm/contacts'}
+      submitLabel="Create contact"
+      saveIntent
+      busy={busy}
+      result={result}
+      after={result?.matches ? <DuplicateMatches matches={result.matches} kind="contact" basePath="/crm/contacts" reasonError={result.fieldErrors?.reason} busy={busy} /> : null}
+    >
+      <ContactFields values={{ accountId }} errors={result?.fieldErrors} accounts={accounts} customFields={customFields} />
+    </RecordForm>
   );
 }
 

@@ -5,6 +5,7 @@ import { crmSession, customFieldDefs } from '~/components/crm/session.server';
 import { MergePage } from '~/components/crm/merge';
 import { customMergeRows, mergeRows } from '~/components/crm/merge-rows';
 import { mergeAction } from '~/components/crm/merge.server';
+import { recordId } from '~/components/crm/record-page.server';
 import { orThrowResponse } from '~/lib/trpc.server';
 
 /** The fields a lead merge chooses between (crm.leads.merge's allow-list), with their labels. */
@@ -45,8 +46,7 @@ function shown(lead: LeadForMerge, field: MergeField): string | null {
 
 export async function loader(args: LoaderFunctionArgs) {
   const { caller, can } = await crmSession(args);
-  const id = args.params.leadId;
-  if (!isUuid(id)) throw new Response('Lead not found.', { status: 404 });
+  const id = recordId(args, 'leadId', 'Lead not found.');
   if (!can.manage) throw new Response('Only managers merge leads.', { status: 403 });
   const url = new URL(args.request.url);
   const survivor = await orThrowResponse(caller.crm.leads.byId({ id }));

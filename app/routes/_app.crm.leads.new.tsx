@@ -1,11 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data, redirect } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { DuplicateMatches } from '~/components/crm/duplicate-matches';
 import { LeadFields } from '~/components/crm/lead-fields';
 import { saveLeadFromForm } from '~/components/crm/lead-save.server';
+import { RecordForm } from '~/components/crm/record-form';
 import { assignableMembers, crmSession, customFieldDefs, stageOptions } from '~/components/crm/session.server';
-import { Alert } from '~/components/ui/alert';
 import { Button } from '~/components/ui/button';
 
 export async function loader(args: LoaderFunctionArgs) {
@@ -33,20 +33,15 @@ export default function NewLead() {
   const navigation = useNavigation();
   const busy = navigation.state !== 'idle' && navigation.formMethod === 'POST';
   return (
-    <div className="mx-auto max-w-3xl space-y-4">
-      <h2 className="text-xl font-semibold">New lead</h2>
-      <Form method="post" className="space-y-6 rounded-lg border border-slate-200 bg-white p-5" aria-label="New lead">
-        {result && !result.matches ? <Alert>{result.message}</Alert> : null}
-        <LeadFields values={{}} errors={result?.fieldErrors} stages={stages} members={members} customFields={customFields} currentUserId={userId} />
-        <div className="flex flex-wrap justify-end gap-2">
-          <Link to="/crm" className="inline-flex min-h-10 items-center rounded-md px-4 py-2 text-sm font-medium text-slate-800 hover:bg-slate-100">
-            Cancel
-          </Link>
-          <Button type="submit" name="intent" value="save" disabled={busy}>
-            {busy ? 'Saving…' : 'Create lead'}
-          </Button>
-        </div>
-        {result?.matches ? (
+    <RecordForm
+      title="New lead"
+      cancelTo="/crm"
+      submitLabel="Create lead"
+      saveIntent
+      busy={busy}
+      result={result}
+      after={
+        result?.matches ? (
           <DuplicateMatches
             matches={result.matches}
             kind="lead"
@@ -63,9 +58,11 @@ export default function NewLead() {
                 : undefined
             }
           />
-        ) : null}
-      </Form>
-    </div>
+        ) : null
+      }
+    >
+      <LeadFields values={{}} errors={result?.fieldErrors} stages={stages} members={members} customFields={customFields} currentUserId={userId} />
+    </RecordForm>
   );
 }
 

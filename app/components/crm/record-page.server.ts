@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
 import { data, redirect } from '@remix-run/node';
 import type { callerFor } from '~/lib/trpc.server';
+import { pageFrom } from '~/lib/platform.server';
 import { formResult, orThrowResponse } from '~/lib/trpc.server';
 import type { ActivitySubject } from './activity-actions.server';
 import { activityAction } from './activity-actions.server';
@@ -47,4 +48,16 @@ export async function customerRecordAction(args: ActionFunctionArgs, entity: key
     return data({ ok: false as const, intent, at, message: result.message, fieldErrors: {} }, { status: result.status, headers });
   }
   return data({ ok: false as const, intent, at, message: 'Unknown action.', fieldErrors: {} }, { status: 400, headers });
+}
+
+/** A record list page's query (`?q=` search, `?page=`) run through `list`, with what the list frame needs besides the rows. */
+export async function recordListPage<T>(
+  args: Pick<LoaderFunctionArgs, 'request' | 'context' | 'params'>,
+  pageSize: number,
+  list: (caller: Caller, query: { q: string | undefined; offset: number; limit: number }) => Promise<{ items: T[]; total: number }>,
+) {
+  const { caller, can } = await crmSession(args);
+  const { page, offset, limit, search } = pageFrom(new URL(args.request.url), pageSize);
+  const result = await orThrowResponse(list(caller, { q: search, offset, limit }));
+  return { items: result.items, frame: { total: result.total, page, pageSize, search: search ?? null, canWrite: can.write } };
 }
