@@ -3,7 +3,7 @@ import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import { CustomFieldValues, Fact } from '~/components/crm/fields';
 import { formatDate, formatDateTime, humanize, personName, statusStyle } from '~/components/crm/format';
 import { Notice } from '~/components/crm/notice';
-import { BackLink, RecordActions, RecordTimeline } from '~/components/crm/record-page';
+import { RecordHeader, RecordTimeline } from '~/components/crm/record-page';
 import { customerRecordAction, recordId, timelinePage } from '~/components/crm/record-page.server';
 import { crmSession, customFieldDefs } from '~/components/crm/session.server';
 import { Alert } from '~/components/ui/alert';
@@ -47,24 +47,24 @@ export default function AccountDetail() {
   return (
     <div className="space-y-6">
       <Notice />
-      <div className="flex flex-wrap items-start justify-between gap-4">
-        <div className="min-w-0">
-          <BackLink to="/crm/accounts" label="Accounts" />
-          <h2 className="mt-1 break-words text-xl font-semibold" data-testid="account-name">
-            {account.name}
-          </h2>
-          <p className="mt-1 text-sm text-slate-700">{account.owner ? `Owner: ${personName(account.owner)}` : 'No owner'}</p>
-        </div>
-        {canWrite ? (
-          <RecordActions
-            path={`/crm/accounts/${account.id}`}
-            name={account.name}
-            canMerge={canMerge}
-            deleteDescription="The account leaves the lists. Its contacts stay, without an account; its timeline is kept."
-            deleteLabel="Delete account"
-          />
-        ) : null}
-      </div>
+      <RecordHeader
+        back={{ to: '/crm/accounts', label: 'Accounts' }}
+        name={account.name}
+        testId="account-name"
+        actions={
+          canWrite
+            ? {
+                path: `/crm/accounts/${account.id}`,
+                name: account.name,
+                canMerge,
+                deleteDescription: 'The account leaves the lists. Its contacts stay, without an account; its timeline is kept.',
+                deleteLabel: 'Delete account',
+              }
+            : null
+        }
+      >
+        <p className="mt-1 text-sm text-slate-700">{account.owner ? `Owner: ${personName(account.owner)}` : 'No owner'}</p>
+      </RecordHeader>
       {result ? <Alert tone={result.ok ? 'success' : 'error'}>{result.message}</Alert> : null}
 
       <div className="grid items-start gap-6 lg:grid-cols-3">

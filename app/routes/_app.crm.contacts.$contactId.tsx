@@ -3,7 +3,7 @@ import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import { CustomFieldValues, Fact } from '~/components/crm/fields';
 import { formatDateTime } from '~/components/crm/format';
 import { Notice } from '~/components/crm/notice';
-import { BackLink, RecordActions, RecordTimeline } from '~/components/crm/record-page';
+import { RecordHeader, RecordTimeline } from '~/components/crm/record-page';
 import { customerRecordAction, recordId, timelinePage } from '~/components/crm/record-page.server';
 import { crmSession, customFieldDefs } from '~/components/crm/session.server';
 import { SyncToKommo } from '~/components/kommo/sync-to-kommo';
@@ -44,36 +44,36 @@ export default function ContactDetail() {
   return (
     <div className="space-y-6">
       <Notice />
-      <div className="flex flex-wrap items-start justify-between gap-4">
-        <div className="min-w-0">
-          <BackLink to="/crm/contacts" label="Contacts" />
-          <h2 className="mt-1 break-words text-xl font-semibold" data-testid="contact-name">
-            {contact.name}
-          </h2>
-          <p className="mt-1 text-sm text-slate-700">
-            {contact.position ? `${contact.position} · ` : ''}
-            {contact.account ? (
-              <>
-                <Link to={`/crm/accounts/${contact.account.id}`} className="font-medium text-brand-700 hover:underline">
-                  {contact.account.name}
-                </Link>
-                {contact.isPrimary ? ' (primary contact)' : ''}
-              </>
-            ) : (
-              'No account'
-            )}
-          </p>
-        </div>
-        {canWrite ? (
-          <RecordActions
-            path={`/crm/contacts/${contact.id}`}
-            name={contact.name}
-            canMerge={canMerge}
-            deleteDescription="The contact leaves the lists; its timeline is kept."
-            deleteLabel="Delete contact"
-          />
-        ) : null}
-      </div>
+      <RecordHeader
+        back={{ to: '/crm/contacts', label: 'Contacts' }}
+        name={contact.name}
+        testId="contact-name"
+        actions={
+          canWrite
+            ? {
+                path: `/crm/contacts/${contact.id}`,
+                name: contact.name,
+                canMerge,
+                deleteDescription: 'The contact leaves the lists; its timeline is kept.',
+                deleteLabel: 'Delete contact',
+              }
+            : null
+        }
+      >
+        <p className="mt-1 text-sm text-slate-700">
+          {contact.position ? `${contact.position} · ` : ''}
+          {contact.account ? (
+            <>
+              <Link to={`/crm/accounts/${contact.account.id}`} className="font-medium text-brand-700 hover:underline">
+                {contact.account.name}
+              </Link>
+              {contact.isPrimary ? ' (primary contact)' : ''}
+            </>
+          ) : (
+            'No account'
+          )}
+        </p>
+      </RecordHeader>
       {result ? <Alert tone={result.ok ? 'success' : 'error'}>{result.message}</Alert> : null}
       <section aria-labelledby="contact-details" className="rounded-lg border border-slate-200 bg-white p-4">
         <h3 id="contact-details" className="font-semibold">

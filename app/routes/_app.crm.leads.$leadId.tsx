@@ -8,7 +8,7 @@ import { ConfirmAction } from '~/components/crm/confirm-action';
 import { CustomFieldValues, Fact } from '~/components/crm/fields';
 import { formatAmount, formatDateTime, humanize, personName, statusStyle } from '~/components/crm/format';
 import { Notice } from '~/components/crm/notice';
-import { BackLink, RecordActions, RecordTimeline } from '~/components/crm/record-page';
+import { RecordHeader, RecordTimeline } from '~/components/crm/record-page';
 import { recordId, timelinePage } from '~/components/crm/record-page.server';
 import { assignableMembers, crmSession, customFieldDefs, stageOptions } from '~/components/crm/session.server';
 import { SyncToKommo } from '~/components/kommo/sync-to-kommo';
@@ -128,35 +128,35 @@ export default function LeadDetail() {
   return (
     <div className="space-y-6">
       <Notice />
-      <div className="flex flex-wrap items-start justify-between gap-4">
-        <div className="min-w-0">
-          <BackLink to="/crm" label="Leads" />
-          <h2 className="mt-1 break-words text-xl font-semibold" data-testid="lead-name">
-            {lead.name}
-          </h2>
-          <div className="mt-2 flex flex-wrap items-center gap-2 text-sm">
-            <span className={`rounded px-2 py-0.5 text-xs font-medium ${statusStyle[lead.status] ?? ''}`} data-testid="lead-status">
-              {humanize(lead.status)}
+      <RecordHeader
+        back={{ to: '/crm', label: 'Leads' }}
+        name={lead.name}
+        testId="lead-name"
+        actions={
+          can.write
+            ? {
+                path: `/crm/leads/${lead.id}`,
+                name: lead.name,
+                canMerge: can.manage && !isConverted,
+                deleteDescription: 'The lead leaves every list and the pipeline. Its timeline and audit history are kept.',
+                deleteLabel: 'Delete lead',
+              }
+            : null
+        }
+      >
+        <div className="mt-2 flex flex-wrap items-center gap-2 text-sm">
+          <span className={`rounded px-2 py-0.5 text-xs font-medium ${statusStyle[lead.status] ?? ''}`} data-testid="lead-status">
+            {humanize(lead.status)}
+          </span>
+          {lead.stage ? (
+            <span className="inline-flex items-center gap-1.5 text-slate-800">
+              <span aria-hidden className="h-2.5 w-2.5 rounded-full" style={{ backgroundColor: lead.stage.color }} />
+              {lead.stage.name}
             </span>
-            {lead.stage ? (
-              <span className="inline-flex items-center gap-1.5 text-slate-800">
-                <span aria-hidden className="h-2.5 w-2.5 rounded-full" style={{ backgroundColor: lead.stage.color }} />
-                {lead.stage.name}
-              </span>
-            ) : null}
-            <span className="text-slate-700">· {lead.assignee ? `Assigned to ${personName(lead.assignee)}` : 'Unassigned'}</span>
-          </div>
+          ) : null}
+          <span className="text-slate-700">· {lead.assignee ? `Assigned to ${personName(lead.assignee)}` : 'Unassigned'}</span>
         </div>
-        {can.write ? (
-          <RecordActions
-            path={`/crm/leads/${lead.id}`}
-            name={lead.name}
-            canMerge={can.manage && !isConverted}
-            deleteDescription="The lead leaves every list and the pipeline. Its timeline and audit history are kept."
-            deleteLabel="Delete lead"
-          />
-        ) : null}
-      </div>
+      </RecordHeader>
 
       {result ? (
         <Alert tone={result.ok ? 'success' : 'error'}>

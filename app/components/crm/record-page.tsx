@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { Link } from '@remix-run/react';
 import { ConfirmAction } from './confirm-action';
 import type { TimelineItem } from './timeline';
@@ -41,6 +42,37 @@ export function RecordActions({
         </Link>
       ) : null}
       <ConfirmAction label="Delete" title={`Delete ${name}?`} description={deleteDescription} confirmLabel={deleteLabel} intent="delete" triggerVariant="ghost" />
+    </div>
+  );
+}
+
+/**
+ * The top of a record's detail page: "← list" link, the record's name (`testId` on it), `children`
+ * under it, and for writers the Edit / Merge… / Delete buttons (`actions`).
+ */
+export function RecordHeader({
+  back,
+  name,
+  testId,
+  actions,
+  children,
+}: {
+  back: { to: string; label: string };
+  name: string;
+  testId: string;
+  actions: Parameters<typeof RecordActions>[0] | null;
+  children: ReactNode;
+}) {
+  return (
+    <div className="flex flex-wrap items-start justify-between gap-4">
+      <div className="min-w-0">
+        <BackLink to={back.to} label={back.label} />
+        <h2 className="mt-1 break-words text-xl font-semibold" data-testid={testId}>
+          {name}
+        </h2>
+        {children}
+      </div>
+      {actions ? <RecordActions {...actions} /> : null}
     </div>
   );
 }
