@@ -326,12 +326,52 @@ function SortHeader({ column, label, align }: { column: LeadSortColumn; label: s
   );
 }
 
+const filterControl = 'mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-2 text-sm';
+
+/** One labelled filter control (`lead-<name>`), its value taken from the query string. */
+function FilterField({
+  name,
+  label,
+  children,
+}: {
+  name: string;
+  label: string;
+  children: (props: { id: string; name: string; defaultValue: string; className: string }) => React.ReactNode;
+}) {
+  const [params] = useSearchParams();
+  return (
+    <div>
+      <label htmlFor={`lead-${name}`} className="block text-sm">
+        {label}
+      </label>
+      {children({ id: `lead-${name}`, name, defaultValue: params.get(name) ?? '', className: filterControl })}
+    </div>
+  );
+}
+
+/** A filter select whose first choice (`anyLabel`) is no filter. */
+function FilterSelect({ name, label, anyLabel = 'Any', options }: { name: string; label: string; anyLabel?: string; options: { value: string; label: string }[] }) {
+  return (
+    <FilterField name={name} label={label}>
+      {(props) => (
+        <select {...props}>
+          <option value="">{anyLabel}</option>
+          {options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      )}
+    </FilterField>
+  );
+}
+
 /** Search and filters, in the query string (a GET form): shareable, and what the CSV export uses. */
 function LeadFilters({ stages, members }: { stages: { id: string; name: string }[]; members: { userId: string; name: string | null; email: string }[] | null }) {
   const [params] = useSearchParams();
   const navigation = useNavigation();
   const searching = navigation.state === 'loading' && navigation.location.pathname === '/crm';
-  const select = 'mt-1 block w-full rounded-md border border-slate-300 bg-white px-2 py-2 text-sm';
   return (
     <Form method="get" role="search" aria-label="Search and filter leads" className="grid grid-cols-2 gap-3 rounded-lg border border-slate-200 bg-white p-4 md:grid-cols-4 lg:grid-cols-8">
       <div className="col-span-2">
@@ -347,74 +387,27 @@ function LeadFilters({ stages, members }: { stages: { id: string; name: string }
           className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm"
         />
       </div>
-      <div>
-        <label htmlFor="lead-stage" className="block text-sm">
-          Stage
-        </label>
-        <select id="lead-stage" name="stage" defaultValue={params.get('stage') ?? ''} className={select}>
-          <option value="">Any</option>
-          {stages.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label htmlFor="lead-status" className="block text-sm">
-          Status
-        </label>
-        <select id="lead-status" name="status" defaultValue={params.get('status') ?? ''} className={select}>
-          <option value="">Any</option>
-          {leadStatuses.map((s) => (
-            <option key={s} value={s}>
-              {humanize(s)}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label htmlFor="lead-source" className="block text-sm">
-          Source
-        </label>
-        <select id="lead-source" name="source" defaultValue={params.get('source') ?? ''} className={select}>
-          <option value="">Any</option>
-          {leadSources.map((s) => (
-            <option key={s} value={s}>
-              {s === 'inbound_email' ? 'Inbound e-mail' : humanize(s)}
-            </option>
-          ))}
-        </select>
-      </div>
+      <FilterSelect name="stage" label="Stage" options={stages.map((s) => ({ value: s.id, label: s.name }))} />
+      <FilterSelect name="status" label="Status" options={leadStatuses.map((s) => ({ value: s, label: humanize(s) }))} />
+      <FilterSelect name="source" label="Source" options={leadSources.map((s) => ({ value: s, label: s === 'inbound_email' ? 'Inbound e-mail' : humanize(s) }))} />
       {members ? (
-        <div>
-          <label htmlFor="lead-assignee" className="block text-sm">
-            Assignee
-          </label>
-          <select id="lead-assignee" name="assignee" defaultValue={params.get('assignee') ?? ''} className={select}>
-            <option value="">Anyone</option>
-            <option value="me">Me</option>
-            <option value="unassigned">Unassigned</option>
-            {members.map((m) => (
-              <option key={m.userId} value={m.userId}>
-                {m.name || m.email}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          name="assignee"
+          label="Assignee"
+          anyLabel="Anyone"
+          options={[
+            { value: 'me', label: 'Me' },
+            { value: 'unassigned', label: 'Unassigned' },
+            ...members.map((m) => ({ value: m.userId, label: m.name || m.email })),
+          ]}
+        />
       ) : null}
-      <div>
-        <label htmlFor="lead-from" className="block text-sm">
-          Created from
-        </label>
-        <input id="lead-from" type="date" name="from" defaultValue={params.get('from') ?? ''} className={select} />
-      </div>
-      <div>
-        <label htmlFor="lead-to" className="block text-sm">
-          Created to
-        </label>
-        <input id="lead-to" type="date" name="to" defaultValue={params.get('to') ?? ''} className={select} />
-      </div>
+      <FilterField name="from" label="Created from">
+        {(props) => <input {...props} type="date" />}
+      </FilterField>
+      <FilterField name="to" label="Created to">
+        {(props) => <input {...props} type="date" />}
+      </FilterField>
       {params.get('sort') ? <input type="hidden" name="sort" value={params.get('sort') ?? ''} /> : null}
       {params.get('dir') ? <input type="hidden" name="dir" value={params.get('dir') ?? ''} /> : null}
       <div className="col-span-2 flex items-end gap-2 md:col-span-4 lg:col-span-8">
