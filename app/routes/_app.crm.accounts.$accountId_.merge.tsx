@@ -1,11 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { useActionData, useLoaderData } from '@remix-run/react';
-import { formatDate, isUuid, personName } from '~/components/crm/format';
+import { formatDate, personName } from '~/components/crm/format';
 import { MergePage } from '~/components/crm/merge';
 import { customMergeRows, mergeRows } from '~/components/crm/merge-rows';
-import { mergeAction } from '~/components/crm/merge.server';
+import { mergeAction, mergeSession } from '~/components/crm/merge.server';
 import { crmSession, customFieldDefs } from '~/components/crm/session.server';
-import { recordId } from '~/components/crm/record-page.server';
 import { providerName } from '~/components/integrations/format';
 import { orThrowResponse } from '~/lib/trpc.server';
 
@@ -26,15 +25,11 @@ const mergeFieldNames = mergeFields.map(([f]) => f);
 type AccountForMerge = Awaited<ReturnType<Awaited<ReturnType<typeof crmSession>>['caller']['crm']['accounts']['byId']>>;
 
 export async function loader(args: LoaderFunctionArgs) {
-  const { caller, can } = await crmSession(args);
-  const id = recordId(args, 'accountId', 'Account not found.');
-  if (!can.manage) throw new Response('Only managers merge accounts.', { status: 403 });
-  const url = new URL(args.request.url);
+  const { caller, id, url, withId } = await mergeSession(args, { param: 'accountId', one: 'account' });
   const survivor = await orThrowResponse(caller.crm.accounts.byId({ id }));
   const summary = (a: AccountForMerge) => ({ id: a.id, name: a.name });
-  const withId = url.searchParams.get('with') ?? undefined;
 
-  if (!isUuid(withId) || withId === id) {
+  if (!withId) {
     // step 1: pick the other account; without a search, look for accounts sharing this one's domain or the first word of its name
     const q = url.searchParams.get('q')?.trim() || survivor.domain || survivor.name.split(/\s+/)[0] || survivor.name;
     const found = await orThrowResponse(caller.crm.accounts.list({ q, limit: 20, sort: 'updatedAt', direction: 'desc' }));

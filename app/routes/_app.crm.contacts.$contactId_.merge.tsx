@@ -1,11 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { useActionData, useLoaderData } from '@remix-run/react';
-import { formatDate, isUuid } from '~/components/crm/format';
+import { formatDate } from '~/components/crm/format';
 import { MergePage } from '~/components/crm/merge';
 import { customMergeRows, mergeRows } from '~/components/crm/merge-rows';
-import { mergeAction } from '~/components/crm/merge.server';
+import { mergeAction, mergeSession } from '~/components/crm/merge.server';
 import { assignableMembers, crmSession, customFieldDefs } from '~/components/crm/session.server';
-import { recordId } from '~/components/crm/record-page.server';
 import { providerName } from '~/components/integrations/format';
 import { orThrowResponse } from '~/lib/trpc.server';
 
@@ -27,15 +26,11 @@ type ContactForMerge = Awaited<ReturnType<Awaited<ReturnType<typeof crmSession>>
 const contactName = (c: { firstName: string; lastName: string; email: string | null }) => `${c.firstName} ${c.lastName}`.trim() || c.email || 'Contact';
 
 export async function loader(args: LoaderFunctionArgs) {
-  const { caller, can } = await crmSession(args);
-  const id = recordId(args, 'contactId', 'Contact not found.');
-  if (!can.manage) throw new Response('Only managers merge contacts.', { status: 403 });
-  const url = new URL(args.request.url);
+  const { caller, can, id, url, withId } = await mergeSession(args, { param: 'contactId', one: 'contact' });
   const survivor = await orThrowResponse(caller.crm.contacts.byId({ id }));
   const summary = (c: ContactForMerge) => ({ id: c.id, name: contactName(c) });
-  const withId = url.searchParams.get('with') ?? undefined;
 
-  if (!isUuid(withId) || withId === id) {
+  if (!withId) {
     // step 1: pick the other contact; without a search, look for contacts sharing this one's last name (or first name, or phone)
     const q = url.searchParams.get('q')?.trim() || survivor.lastName || survivor.firstName || survivor.phone || '';
     const found = await orThrowResponse(caller.crm.contacts.list({ q: q || undefined, limit: 20, sort: 'updatedAt', direction: 'desc' }));

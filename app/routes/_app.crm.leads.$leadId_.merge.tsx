@@ -1,11 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { useActionData, useLoaderData } from '@remix-run/react';
-import { formatAmount, formatDate, humanize, isUuid, personName } from '~/components/crm/format';
+import { formatAmount, formatDate, humanize, personName } from '~/components/crm/format';
 import { crmSession, customFieldDefs } from '~/components/crm/session.server';
 import { MergePage } from '~/components/crm/merge';
 import { customMergeRows, mergeRows } from '~/components/crm/merge-rows';
-import { mergeAction } from '~/components/crm/merge.server';
-import { recordId } from '~/components/crm/record-page.server';
+import { mergeAction, mergeSession } from '~/components/crm/merge.server';
 import { orThrowResponse } from '~/lib/trpc.server';
 
 /** The fields a lead merge chooses between (crm.leads.merge's allow-list), with their labels. */
@@ -45,15 +44,11 @@ function shown(lead: LeadForMerge, field: MergeField): string | null {
 }
 
 export async function loader(args: LoaderFunctionArgs) {
-  const { caller, can } = await crmSession(args);
-  const id = recordId(args, 'leadId', 'Lead not found.');
-  if (!can.manage) throw new Response('Only managers merge leads.', { status: 403 });
-  const url = new URL(args.request.url);
+  const { caller, id, url, withId } = await mergeSession(args, { param: 'leadId', one: 'lead' });
   const survivor = await orThrowResponse(caller.crm.leads.byId({ id }));
   const summary = (l: LeadForMerge) => ({ id: l.id, name: l.name, email: l.email, phone: l.phone, company: l.company, status: l.status, createdAt: l.createdAt });
-  const withId = url.searchParams.get('with') ?? undefined;
 
-  if (!isUuid(withId) || withId === id) {
+  if (!withId) {
     // step 1: pick the other lead; without a search, look for leads sharing this one's e-mail, phone or name
     const q = url.searchParams.get('q')?.trim() || survivor.email || survivor.phone || survivor.name;
     const found = await orThrowResponse(caller.crm.leads.list({ q, limit: 20, sort: 'updatedAt', direction: 'desc' }));
