@@ -70,6 +70,7 @@ export async function loader(args: LoaderFunctionArgs) {
         page: r.progress.page,
         seen: r.progress.seen,
         total: r.progress.total ?? null,
+        phaseStart: r.progress.phaseStart ?? 0,
         processed: r.processed,
         created: r.created,
         updated: r.updated,

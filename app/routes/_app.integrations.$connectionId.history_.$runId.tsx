@@ -105,7 +105,7 @@ export default function SyncRunDetail() {
   const runHref = (id: string) => `/integrations/${connectionId}/history/${id}`;
   const initial: LiveRun[] =
     run.status === 'running'
-      ? [{ runId: run.id, entity: run.entity, status: run.status, phase: run.progress.phase, page: run.progress.page, seen: run.progress.seen, total: run.progress.total ?? null, processed: run.processed, created: run.created, updated: run.updated, deleted: run.deleted, failed: run.failed, conflicts: run.conflicts, error: run.error, sentAt: null }]
+      ? [{ runId: run.id, entity: run.entity, status: run.status, phase: run.progress.phase, page: run.progress.page, seen: run.progress.seen, total: run.progress.total ?? null, phaseStart: run.progress.phaseStart ?? 0, processed: run.processed, created: run.created, updated: run.updated, deleted: run.deleted, failed: run.failed, conflicts: run.conflicts, error: run.error, sentAt: null }]
       : [];
   const live = useSyncProgress(connectionId, initial).filter((r) => r.runId === run.id && (r.status === 'running' || run.status === 'running'));
 

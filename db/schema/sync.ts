@@ -204,6 +204,8 @@ export interface SyncRunProgress {
    * push. Absent while unknown. Never below `processed`; equal to it once the run succeeded.
    */
   total?: number;
+  /** The run's `processed` when the current phase began: the bar shows this phase's share. */
+  phaseStart?: number;
   message?: string;
 }
 

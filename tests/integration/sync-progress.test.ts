@@ -97,6 +97,9 @@ describe.each(['hubspot', 'salesforce'] as const)('%s', (provider) => {
     const push = mine.filter((e) => e.status === 'running' && e.progress.phase === 'push');
     expect(push.length).toBeGreaterThan(0);
     expect(push[0]!.progress.total).toBe(2 * n);
+    // each phase counts from its own start, so the bar does not fall back when the push begins
+    for (const e of pull) expect(e.progress.phaseStart).toBe(0);
+    for (const e of push) expect(e.progress.phaseStart).toBe(n);
 
     // the final event and the row: total = processed
     const final = mine.at(-1)!;
@@ -129,6 +132,7 @@ describe.each(['hubspot', 'salesforce'] as const)('%s', (provider) => {
     // the push starts after the pull and the deletes: their count plus the rows waiting
     const beforePush = mine.filter((e) => e.progress.phase !== 'push').at(-1)?.processed ?? 0;
     expect(push[0]!.progress.total).toBe(beforePush + waiting);
+    for (const e of push) expect(e.progress.phaseStart).toBe(beforePush);
     expect(push.at(-1)!.processed).toBe(push.at(-1)!.progress.total);
   });
 });

@@ -19,6 +19,8 @@ export interface LiveRun {
   seen: number;
   /** Records the run will handle, when the engine knows it (it usually does not). */
   total: number | null;
+  /** The run's processed count when the current phase began (0 when unknown). */
+  phaseStart: number;
   processed: number;
   created: number;
   updated: number;
@@ -50,6 +52,7 @@ function parseEvent(raw: string, connectionId: string): LiveRun | null {
     page: num(progress.page),
     seen: num(progress.seen),
     total: typeof progress.total === 'number' ? progress.total : null,
+    phaseStart: num(progress.phaseStart),
     processed: num(body.processed),
     created: num(body.created),
     updated: num(body.updated),
@@ -132,16 +135,26 @@ const phaseLabel: Record<string, string> = {
 /** Phase steps for the bar when the total is unknown: the run's place among its phases. */
 const phaseShare: Record<string, number> = { starting: 5, pull: 30, deletes: 60, push: 75, done: 100 };
 
+/** This phase's progress when the run's total is known: the records since the phase began, of those expected. */
+function phaseSpan(run: LiveRun): { done: number; of: number } | null {
+  if (!run.total || run.total <= 0) return null;
+  const start = Math.min(run.phaseStart, run.processed);
+  if (run.total - start <= 0) return null;
+  return { done: run.processed - start, of: run.total - start };
+}
+
 function percentOf(run: LiveRun): number {
   if (run.status !== 'running') return 100;
-  if (run.total && run.total > 0) return Math.min(100, Math.round((run.processed / run.total) * 100));
+  const span = phaseSpan(run);
+  if (span) return Math.min(100, Math.round((span.done / span.of) * 100));
   return phaseShare[run.phase] ?? 5;
 }
 
 function describe(run: LiveRun): string {
   const counts = `${run.processed} processed · ${run.created} created · ${run.updated} updated · ${run.deleted} deleted · ${run.failed} failed · ${run.conflicts} conflicts`;
   if (run.status !== 'running') return `${humanize(run.status)}: ${counts}`;
-  const where = run.total ? `${run.processed} of ${run.total}` : `page ${run.page}`;
+  const span = phaseSpan(run);
+  const where = span ? `${span.done} of ${span.of}` : `page ${run.page}`;
   return `${phaseLabel[run.phase] ?? humanize(run.phase)}, ${where}: ${counts}`;
 }
 

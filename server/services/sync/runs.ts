@@ -68,7 +68,9 @@ export class RunTracker {
   async recordPage(tx: Executor, counts: RunCounts, errors: RecordError[], progress: Omit<SyncRunProgress, 'page'>): Promise<void> {
     this.pages += 1;
     const total = progress.total ?? this.expected;
-    this.progress = { ...progress, page: this.pages };
+    // a new phase starts its own count (a first import's push re-reads the rows the pull just wrote)
+    const phaseStart = progress.phase === this.progress.phase ? (this.progress.phaseStart ?? 0) : this.totals.processed;
+    this.progress = { ...progress, page: this.pages, phaseStart };
     if (total !== undefined) this.progress.total = Math.max(total, this.totals.processed + counts.processed);
     else delete this.progress.total;
     if (errors.length) {
