@@ -5,7 +5,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-
 import { z } from 'zod';
 import { activityAction } from '~/components/crm/activity-actions.server';
 import { ConfirmAction } from '~/components/crm/confirm-action';
-import { CustomFieldValues, Fact } from '~/components/crm/fields';
+import { CustomFieldValues, Fact, MemberOptions } from '~/components/crm/fields';
 import { formatAmount, formatDateTime, humanize, personName, statusStyle } from '~/components/crm/format';
 import { Notice } from '~/components/crm/notice';
 import { RecordHeader, RecordTimeline } from '~/components/crm/record-page';
@@ -251,11 +251,7 @@ export default function LeadDetail() {
                   className="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm"
                 >
                   <option value="unassigned">Unassigned</option>
-                  {members.map((m) => (
-                    <option key={m.userId} value={m.userId}>
-                      {m.name ? `${m.name} (${m.email})` : m.email}
-                    </option>
-                  ))}
+                  <MemberOptions members={members} />
                 </select>
                 <Button type="submit" name="intent" value="assign" variant="secondary" disabled={pending('assign')}>
                   {pending('assign') ? 'Assigning…' : 'Assign'}

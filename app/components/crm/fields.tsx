@@ -23,6 +23,22 @@ function Described({ id, hint, errors }: { id: string; hint?: string; errors?: s
 
 const describedBy = (id: string, hint?: string, errors?: string[]) => (errors?.length ? `${id}-error` : hint ? `${id}-hint` : undefined);
 
+type ControlA11y = { id: string; 'aria-invalid': true | undefined; 'aria-describedby': string | undefined };
+
+/** The label, hint and error around one control; `control` gets the id and aria attributes that tie them together. */
+function Labelled({ label, error, hint, control: render }: { label: string; error?: string[]; hint?: string; control: (a11y: ControlA11y) => React.ReactNode }) {
+  const id = useId();
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+        {label}
+      </label>
+      {render({ id, 'aria-invalid': error?.length ? true : undefined, 'aria-describedby': describedBy(id, hint, error) })}
+      <Described id={id} hint={hint} errors={error} />
+    </div>
+  );
+}
+
 export function SelectInput({
   label,
   error,
@@ -30,17 +46,17 @@ export function SelectInput({
   children,
   ...select
 }: React.SelectHTMLAttributes<HTMLSelectElement> & { label: string; error?: string[]; hint?: string }) {
-  const id = useId();
   return (
-    <div className="space-y-1">
-      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
-        {label}
-      </label>
-      <select id={id} aria-invalid={error?.length ? true : undefined} aria-describedby={describedBy(id, hint, error)} className={control} {...select}>
-        {children}
-      </select>
-      <Described id={id} hint={hint} errors={error} />
-    </div>
+    <Labelled
+      label={label}
+      error={error}
+      hint={hint}
+      control={(a11y) => (
+        <select {...a11y} className={control} {...select}>
+          {children}
+        </select>
+      )}
+    />
   );
 }
 
@@ -50,16 +66,16 @@ export function TextAreaInput({
   hint,
   ...area
 }: React.TextareaHTMLAttributes<HTMLTextAreaElement> & { label: string; error?: string[]; hint?: string }) {
-  const id = useId();
-  return (
-    <div className="space-y-1">
-      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
-        {label}
-      </label>
-      <textarea id={id} rows={3} aria-invalid={error?.length ? true : undefined} aria-describedby={describedBy(id, hint, error)} className={control} {...area} />
-      <Described id={id} hint={hint} errors={error} />
-    </div>
-  );
+  return <Labelled label={label} error={error} hint={hint} control={({ id, ...aria }) => <textarea id={id} rows={3} {...aria} className={control} {...area} />} />;
+}
+
+/** The `<option>`s of a member picker: "Name (e-mail)", or the e-mail alone. */
+export function MemberOptions({ members }: { members: { userId: string; name: string | null; email: string }[] }) {
+  return members.map((m) => (
+    <option key={m.userId} value={m.userId}>
+      {m.name ? `${m.name} (${m.email})` : m.email}
+    </option>
+  ));
 }
 
 export interface CustomFieldDef {

@@ -1,6 +1,6 @@
 import { leadSources } from '../../../server/shared/crm';
 import { Field } from '../ui/field';
-import { CustomFieldInputs, SelectInput, type CustomFieldDef } from './fields';
+import { CustomFieldInputs, MemberOptions, SelectInput, type CustomFieldDef } from './fields';
 import { humanize } from './format';
 
 export interface LeadFieldValues {
@@ -93,11 +93,7 @@ export function LeadFields({
         {members ? (
           <SelectInput label="Assignee" name="assignedTo" defaultValue={v(values.assignedTo) || currentUserId || 'unassigned'} error={errors.assignedTo}>
             <option value="unassigned">Unassigned</option>
-            {members.map((m) => (
-              <option key={m.userId} value={m.userId}>
-                {m.name ? `${m.name} (${m.email})` : m.email}
-              </option>
-            ))}
+            <MemberOptions members={members} />
           </SelectInput>
         ) : null}
       </div>

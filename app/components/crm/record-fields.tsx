@@ -1,6 +1,6 @@
 import { AccountPicker } from './account-picker';
 import { Field } from '../ui/field';
-import { CustomFieldInputs, SelectInput, TextAreaInput, type CustomFieldDef } from './fields';
+import { CustomFieldInputs, MemberOptions, SelectInput, TextAreaInput, type CustomFieldDef } from './fields';
 import type { MemberOption } from './lead-fields';
 
 const v = (x: string | number | null | undefined) => (x === null || x === undefined ? '' : String(x));
@@ -40,11 +40,7 @@ export function AccountFields({
         {members ? (
           <SelectInput label="Owner" name="ownerId" defaultValue={v(values.ownerId) || 'none'} error={errors.ownerId}>
             <option value="none">No owner</option>
-            {members.map((m) => (
-              <option key={m.userId} value={m.userId}>
-                {m.name ? `${m.name} (${m.email})` : m.email}
-              </option>
-            ))}
+            <MemberOptions members={members} />
           </SelectInput>
         ) : null}
       </div>
