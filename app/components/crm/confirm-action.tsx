@@ -2,6 +2,7 @@ import * as Dialog from '@radix-ui/react-dialog';
 import { Form, useNavigation } from '@remix-run/react';
 import { useState } from 'react';
 import { Button } from '../ui/button';
+import { DialogActions } from './dialog-actions';
 
 /**
  * A button that opens a confirmation dialog whose form posts `intent` (and the hidden
@@ -54,16 +55,11 @@ export function ConfirmAction({
               <input key={k} type="hidden" name={k} value={v} />
             ))}
             {children}
-            <div className="flex justify-end gap-2">
-              <Dialog.Close asChild>
-                <Button type="button" variant="secondary">
-                  Cancel
-                </Button>
-              </Dialog.Close>
+            <DialogActions>
               <Button type="submit" variant={tone === 'danger' ? 'danger' : 'primary'}>
                 {confirmLabel}
               </Button>
-            </div>
+            </DialogActions>
           </Form>
         </Dialog.Content>
       </Dialog.Portal>

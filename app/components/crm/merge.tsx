@@ -3,6 +3,7 @@ import { Form, Link, useNavigation, useSearchParams } from '@remix-run/react';
 import { useState } from 'react';
 import { Alert, EmptyState } from '../ui/alert';
 import { Button } from '../ui/button';
+import { DialogActions } from './dialog-actions';
 
 /**
  * The two steps of a merge screen, shared by leads, contacts and accounts
@@ -190,17 +191,12 @@ export function MergeCompare({
               <Dialog.Description className="mt-2 text-sm text-slate-700">
                 {survivor.name} keeps the values you chose; values not taken are kept on its timeline. {other.name} is removed. This cannot be undone from the screen.
               </Dialog.Description>
-              <div className="mt-4 flex justify-end gap-2">
-                <Dialog.Close asChild>
-                  <Button type="button" variant="secondary">
-                    Cancel
-                  </Button>
-                </Dialog.Close>
+              <DialogActions className="mt-4 flex justify-end gap-2">
                 {/* outside the <form> in the DOM (portal), tied to it by the form attribute */}
                 <Button type="submit" form="merge-form" name="intent" value="merge" onClick={() => setTimeout(() => setOpen(false), 0)}>
                   Merge
                 </Button>
-              </div>
+              </DialogActions>
             </Dialog.Content>
           </Dialog.Portal>
         </Dialog.Root>

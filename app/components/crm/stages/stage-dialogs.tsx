@@ -2,6 +2,7 @@ import * as Dialog from '@radix-ui/react-dialog';
 import { useId } from 'react';
 import { Alert } from '~/components/ui/alert';
 import { Button } from '~/components/ui/button';
+import { DialogActions } from '../dialog-actions';
 import { DialogFrame, useDialogFetcher } from './fetcher-dialog';
 import { StageFields, type StageValues } from './stage-fields';
 
@@ -25,16 +26,11 @@ export function EditStageDialog({ stage, onDone }: { stage: StageRow; onDone: (m
           <input type="hidden" name="id" value={stage.id} />
           {failure ? <Alert>{failure.message}</Alert> : null}
           <StageFields values={stage} errors={failure?.fieldErrors} />
-          <div className="flex justify-end gap-2">
-            <Dialog.Close asChild>
-              <Button type="button" variant="secondary">
-                Cancel
-              </Button>
-            </Dialog.Close>
+          <DialogActions>
             <Button type="submit" disabled={busy}>
               {busy ? 'Saving…' : 'Save stage'}
             </Button>
-          </div>
+          </DialogActions>
         </fetcher.Form>
       </DialogFrame>
     </Dialog.Root>
@@ -90,16 +86,11 @@ export function DeleteStageDialog({ stage, others, onDone }: { stage: StageRow; 
               </select>
             </div>
           ) : null}
-          <div className="flex justify-end gap-2">
-            <Dialog.Close asChild>
-              <Button type="button" variant="secondary">
-                Cancel
-              </Button>
-            </Dialog.Close>
+          <DialogActions>
             <Button type="submit" variant="danger" disabled={busy}>
               {busy ? 'Deleting…' : needsTarget ? 'Move leads and delete' : 'Delete stage'}
             </Button>
-          </div>
+          </DialogActions>
         </fetcher.Form>
       </DialogFrame>
     </Dialog.Root>
