@@ -67,13 +67,25 @@ export const mappingsRouter = router({
       return mappingReport(ctx.db, connection, input.entity);
     }),
 
-  /** Suggestions by name/label similarity; `apply` creates the valid ones. */
+  /** Suggestions by name/label similarity; `apply` creates the valid ones — only those listed in `only` when it is given. */
   autoMap: syncProcedure('integrations.manage')
-    .input(z.object({ connectionId: id, entity, apply: z.boolean().default(false) }))
+    .input(
+      z.object({
+        connectionId: id,
+        entity,
+        apply: z.boolean().default(false),
+        only: z.array(z.object({ appField: fields.appField, remoteField: fields.remoteField })).max(500).optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const connection = await connectionById(ctx.db, ctx.tenant.organizationId, input.connectionId);
-      const result = await autoMap(ctx.db, connection, input.entity, input.apply);
-      await ctx.audit({ action: 'mapping.auto_map', targetType: 'connection', targetId: connection.id, details: { entity: input.entity, applied: input.apply, created: result.created.length } });
+      const result = await autoMap(ctx.db, connection, input.entity, input.apply, input.only);
+      await ctx.audit({
+        action: 'mapping.auto_map',
+        targetType: 'connection',
+        targetId: connection.id,
+        details: { entity: input.entity, applied: input.apply, chosen: input.only?.length ?? null, created: result.created.length },
+      });
       return result;
     }),
 

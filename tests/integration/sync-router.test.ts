@@ -164,9 +164,26 @@ describe('the mappings router', () => {
     expect(readOnly.code).toBe('BAD_REQUEST');
     // a custom app field auto-maps to the CRM's custom property with the same name
     await caller.crm.customFields.create({ entity: 'contact', key: 'region', label: 'Region', type: 'text' });
+    // the review step: a dry run changes nothing; applying only the ticked pairs creates just those
+    const dry = await caller.mappings.autoMap({ connectionId: connected.id, entity: 'contact' });
+    expect(dry.created).toEqual([]);
+    expect(dry.suggestions).toEqual(expect.arrayContaining([expect.objectContaining({ appField: 'custom.region', remoteField: 'region' })]));
+    const before = (await caller.mappings.list({ connectionId: connected.id, entity: 'contact' })).mappings.length;
+    const none = await caller.mappings.autoMap({ connectionId: connected.id, entity: 'contact', apply: true, only: [] });
+    expect(none.created).toEqual([]);
+    // a pair that was not suggested is not created through `only`
+    const stray = await caller.mappings.autoMap({ connectionId: connected.id, entity: 'contact', apply: true, only: [{ appField: 'custom.region', remoteField: 'city' }] });
+    expect(stray.created).toEqual([]);
+    expect((await caller.mappings.list({ connectionId: connected.id, entity: 'contact' })).mappings).toHaveLength(before);
+    const bad = await caller.mappings.autoMap({ connectionId: connected.id, entity: 'contact', apply: true, only: [{ appField: 'x', remoteField: 'no spaces allowed' }] }).catch((e) => e);
+    expect(bad.code).toBe('BAD_REQUEST');
+    const chosen = await caller.mappings.autoMap({ connectionId: connected.id, entity: 'contact', apply: true, only: [{ appField: 'custom.region', remoteField: 'region' }] });
+    expect(chosen.created.map((m) => `${m.appField}>${m.remoteField}`)).toEqual(['custom.region>region']);
+    const trail = await database.current.db.select().from(auditLog).where(eq(auditLog.action, 'mapping.auto_map'));
+    expect(trail.map((a) => a.details)).toEqual(expect.arrayContaining([expect.objectContaining({ applied: true, chosen: 1, created: 1 })]));
     const auto = await caller.mappings.autoMap({ connectionId: connected.id, entity: 'contact', apply: true });
-    expect(auto.suggestions).toEqual(expect.arrayContaining([expect.objectContaining({ appField: 'custom.region', remoteField: 'region' })]));
-    expect(auto.created.map((m) => m.appField)).toContain('custom.region');
+    expect(dry.suggestions).toEqual(expect.arrayContaining([expect.objectContaining({ appField: 'custom.region', remoteField: 'region' })]));
+    expect(auto.created.map((m) => m.appField)).not.toContain('custom.region');
     const preview = await caller.mappings.preview({ connectionId: connected.id, entity: 'contact' });
     expect(preview).toHaveLength(5);
     expect(preview[0]!.values).toHaveProperty('email');

@@ -317,7 +317,8 @@ export function suggestMappings(appFields: AppField[], remoteFields: RemoteField
   return out;
 }
 
-export async function autoMap(db: Executor, conn: Connection, entity: SyncEntity, apply: boolean) {
+/** `only`, when given, limits what `apply` creates to those suggested pairs (the ones a person ticked in the review). */
+export async function autoMap(db: Executor, conn: Connection, entity: SyncEntity, apply: boolean, only?: { appField: string; remoteField: string }[]) {
   const appFields = await listAppFields(db, conn.organizationId, entity);
   const remoteFields = conn.remoteFields[entity]?.fields;
   if (!remoteFields) throw new SyncError('bad_state', 'Load the CRM fields first (refresh the field list).');
@@ -325,7 +326,9 @@ export async function autoMap(db: Executor, conn: Connection, entity: SyncEntity
   const suggestions = suggestMappings(appFields, remoteFields, existing);
   const created: FieldMapping[] = [];
   if (apply) {
+    const chosen = only ? new Set(only.map((p) => `${p.appField}\u0000${p.remoteField}`)) : null;
     for (const s of suggestions) {
+      if (chosen && !chosen.has(`${s.appField}\u0000${s.remoteField}`)) continue;
       const remote = remoteFields.find((f) => f.name === s.remoteField)!;
       const input: MappingInput = { appField: s.appField, remoteField: s.remoteField, direction: remote.updateable ? 'both' : 'pull', transform: [], override: 'strategy' };
       const ok = checkMapping(input, appFields, remoteFields).every((i) => i.level !== 'error');
