@@ -93,8 +93,28 @@ export interface PreviewAnswer {
   records: { remoteId: string; values: Record<string, string | null>; error: string | null }[];
 }
 
+/** What Auto-map suggests (a dry run), for the review dialog. */
+export interface AutoMapSuggestionAnswer {
+  appField: string;
+  remoteField: string;
+  score: number;
+}
+
+/** A ticked suggestion travels as `appField|remoteField` (a CRM field name never holds a `|`). */
+const pickSeparator = '|';
+const pickSchema = z
+  .array(z.string().max(201).includes(pickSeparator, { error: 'Not a suggestion.' }))
+  .min(1, 'Tick at least one suggestion.')
+  .max(500)
+  .transform((picks) =>
+    picks.map((p) => {
+      const at = p.lastIndexOf(pickSeparator);
+      return { appField: p.slice(0, at), remoteField: p.slice(at + 1) };
+    }),
+  );
+
 export type MappingActionResult =
-  | { ok: true; intent: string; message: string; preview?: PreviewAnswer }
+  | { ok: true; intent: string; message: string; preview?: PreviewAnswer; suggestions?: AutoMapSuggestionAnswer[] }
   | { ok: false; intent: string; message: string; status: number; fieldErrors: FieldErrors };
 
 export async function action(args: ActionFunctionArgs) {
@@ -102,25 +122,38 @@ export async function action(args: ActionFunctionArgs) {
   const connectionId = connectionIdOf(args.params);
   const form = await args.request.formData();
   const intent = String(form.get('intent') ?? '');
+  if (intent === 'autoMapApply') {
+    const chosen = z.object({ entity, pick: pickSchema }).safeParse({ entity: form.get('entity'), pick: form.getAll('pick') });
+    if (!chosen.success) {
+      const fieldErrors = z.flattenError(chosen.error).fieldErrors as Record<string, string[]>;
+      return data<MappingActionResult>({ ok: false, intent, status: 400, message: fieldErrors.pick?.[0] ?? 'Please correct the highlighted fields.', fieldErrors }, { status: 400, headers });
+    }
+    const result = await formResult(caller.mappings.autoMap({ connectionId, entity: chosen.data.entity, apply: true, only: chosen.data.pick }));
+    const created = result.ok ? result.value.created : [];
+    const message = created.length
+      ? `Auto-map added ${created.length} mapping${created.length === 1 ? '' : 's'}: ${created.map((m) => `${m.appField} ↔ ${m.remoteField}`).join(', ')}.`
+      : 'Nothing was added: the chosen fields are mapped already or no longer fit.';
+    return data<MappingActionResult>(
+      result.ok ? { ok: true, intent, message } : { ok: false, intent, status: result.status, message: result.message, fieldErrors: byInput(result.fieldErrors) },
+      { status: result.ok ? 200 : result.status, headers },
+    );
+  }
   const parsed = actionSchema.safeParse(Object.fromEntries([...form.entries()].map(([k, v]) => [k, v === '' ? undefined : v])));
   if (!parsed.success) {
     const fieldErrors = z.flattenError(parsed.error).fieldErrors as Record<string, string[]>;
     return data<MappingActionResult>({ ok: false, intent, status: 400, message: 'Please correct the highlighted fields.', fieldErrors }, { status: 400, headers });
   }
   const input = parsed.data;
-  const answer = (result: Awaited<ReturnType<typeof formResult>>, message: string, extra: { preview?: PreviewAnswer } = {}) =>
+  const answer = (result: Awaited<ReturnType<typeof formResult>>, message: string, extra: { preview?: PreviewAnswer; suggestions?: AutoMapSuggestionAnswer[] } = {}) =>
     data<MappingActionResult>(
       result.ok ? { ok: true, intent, message, ...extra } : { ok: false, intent, status: result.status, message: result.message, fieldErrors: byInput(result.fieldErrors) },
       { status: result.ok ? 200 : result.status, headers },
     );
   switch (input.intent) {
     case 'autoMap': {
-      const result = await formResult(caller.mappings.autoMap({ connectionId, entity: input.entity, apply: true }));
-      const created = result.ok ? result.value.created : [];
-      const message = created.length
-        ? `Auto-map added ${created.length} mapping${created.length === 1 ? '' : 's'}: ${created.map((m) => `${m.appField} ↔ ${m.remoteField}`).join(', ')}.`
-        : 'Auto-map found nothing new to map: every field with a similar CRM field is mapped already.';
-      return answer(result, message);
+      // a dry run: the review dialog shows the suggestions and adds only the ticked ones (autoMapApply)
+      const result = await formResult(caller.mappings.autoMap({ connectionId, entity: input.entity, apply: false }));
+      return answer(result, '', result.ok ? { suggestions: result.value.suggestions } : {});
     }
     case 'refreshFields': {
       const result = await formResult(caller.connections.remoteFields({ id: connectionId, entity: input.entity, refresh: true }));
@@ -186,7 +219,8 @@ function DirectionAndOverride({ direction, override, errors }: { direction: Mapp
   );
 }
 
-function DialogButtons({ busy, label, busyLabel }: { busy: boolean; label: string; busyLabel: string }) {
+/** Cancel and the submit button; `submit={false}` leaves only Cancel (nothing to submit). */
+function DialogButtons({ busy, label, busyLabel, disabled = false, submit = true }: { busy: boolean; label: string; busyLabel: string; disabled?: boolean; submit?: boolean }) {
   return (
     <div className="flex justify-end gap-2">
       <Dialog.Close asChild>
@@ -194,9 +228,11 @@ function DialogButtons({ busy, label, busyLabel }: { busy: boolean; label: strin
           Cancel
         </Button>
       </Dialog.Close>
-      <Button type="submit" disabled={busy}>
-        {busy ? busyLabel : label}
-      </Button>
+      {submit ? (
+        <Button type="submit" disabled={busy || disabled}>
+          {busy ? busyLabel : label}
+        </Button>
+      ) : null}
     </div>
   );
 }
@@ -335,6 +371,81 @@ function PreviewPanel({ d }: { d: LoaderData }) {
   );
 }
 
+function AutoMapDialog({ d, onDone, disabled }: { d: LoaderData; onDone: (message: string) => void; disabled: boolean }) {
+  const { fetcher, open, onOpenChange, failure, busy } = useDialogFetcher(onDone, 'mapping-automap');
+  const suggest = useFetcher<MappingActionResult>({ key: `mapping-automap-suggest-${d.entity}` });
+  const answer = suggest.state === 'idle' ? suggest.data : undefined;
+  const suggestions = answer?.ok ? (answer.suggestions ?? []) : [];
+  const keyOf = (s: AutoMapSuggestionAnswer) => `${s.appField}${pickSeparator}${s.remoteField}`;
+  const [chosen, setChosen] = useState<Set<string>>(new Set());
+  useEffect(() => {
+    if (answer?.ok) setChosen(new Set((answer.suggestions ?? []).map(keyOf)));
+  }, [answer]);
+  const openChange = (next: boolean) => {
+    onOpenChange(next);
+    if (next) suggest.submit({ intent: 'autoMap', entity: d.entity }, { method: 'post' });
+  };
+  const appField = (name: string) => d.appFields.find((f) => f.name === name);
+  const remoteField = (name: string) => d.remoteFields?.find((f) => f.name === name);
+  const toggle = (key: string, on: boolean) => setChosen((prev) => (on ? new Set(prev).add(key) : new Set([...prev].filter((k) => k !== key))));
+  return (
+    <Dialog.Root open={open} onOpenChange={openChange}>
+      <Dialog.Trigger asChild>
+        <Button variant="secondary" disabled={disabled}>
+          Auto-map
+        </Button>
+      </Dialog.Trigger>
+      <DialogFrame title="Review auto-map suggestions" description="Fields whose names or labels are alike. Untick any you do not want; nothing changes until you add them.">
+        <fetcher.Form method="post" className="mt-4 space-y-4">
+          <input type="hidden" name="intent" value="autoMapApply" />
+          <input type="hidden" name="entity" value={d.entity} />
+          <FormFailure failure={failure} />
+          {suggest.state !== 'idle' ? (
+            <p className="text-sm text-slate-700" role="status">
+              Looking for similar fields…
+            </p>
+          ) : answer && !answer.ok ? (
+            <Alert tone="error">{answer.message}</Alert>
+          ) : answer && suggestions.length === 0 ? (
+            <EmptyState title="Nothing to suggest">Every app field with a similar CRM field is mapped already. Use Add mapping for the rest.</EmptyState>
+          ) : (
+            <fieldset className="space-y-2">
+              <legend className="text-sm font-medium text-slate-800">
+                {chosen.size} of {suggestions.length} suggestion{suggestions.length === 1 ? '' : 's'} chosen
+              </legend>
+              <ul className="space-y-2">
+                {suggestions.map((s) => {
+                  const key = keyOf(s);
+                  const app = appField(s.appField);
+                  const remote = remoteField(s.remoteField);
+                  return (
+                    <li key={key} data-testid="automap-suggestion">
+                      <label className="flex items-start gap-3 rounded-md border border-slate-200 p-3 text-sm">
+                        <input type="checkbox" name="pick" value={key} checked={chosen.has(key)} onChange={(e) => toggle(key, e.currentTarget.checked)} className="mt-1 h-4 w-4" />
+                        <span className="min-w-0 break-words">
+                          <span className="font-medium text-slate-900">
+                            {app?.label ?? s.appField} ↔ {remote?.label ?? s.remoteField}
+                          </span>
+                          <span className="block text-slate-700">
+                            {s.appField} ({app?.type ?? 'field'}) ↔ {s.remoteField} ({remote?.type ?? 'field'}
+                            {remote && !remote.updateable ? ', read-only: pulled only' : ''})
+                          </span>
+                          <span className="block text-slate-700">{s.score >= 0.95 ? 'Known synonym or same name' : 'Similar name or label'} · {Math.round(s.score * 100)} % alike</span>
+                        </span>
+                      </label>
+                    </li>
+                  );
+                })}
+              </ul>
+            </fieldset>
+          )}
+          <DialogButtons busy={busy} label="Add selected" busyLabel="Adding…" disabled={chosen.size === 0} submit={suggestions.length > 0} />
+        </fetcher.Form>
+      </DialogFrame>
+    </Dialog.Root>
+  );
+}
+
 export default function FieldMappingsPage() {
   const d = useLoaderData<typeof loader>();
   const pageResult = useActionData<typeof action>();
@@ -393,12 +504,7 @@ export default function FieldMappingsPage() {
       {d.canManage ? (
         <div className="flex flex-wrap items-center gap-2">
           <AddMappingDialog d={d} onDone={done} />
-          <Form method="post">
-            <input type="hidden" name="entity" value={d.entity} />
-            <Button type="submit" name="intent" value="autoMap" variant="secondary" disabled={busy || !d.remoteFields}>
-              Auto-map
-            </Button>
-          </Form>
+          <AutoMapDialog d={d} onDone={done} disabled={busy || !d.remoteFields} />
           <Form method="post">
             <input type="hidden" name="entity" value={d.entity} />
             <Button type="submit" name="intent" value="refreshFields" variant="secondary" disabled={busy || !d.connection.hasCredentials}>

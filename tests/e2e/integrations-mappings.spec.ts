@@ -96,9 +96,48 @@ test('owner connects, configures, maps fields and previews; a manager only reads
     await confirm.getByRole('button', { name: 'Delete mapping' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Mapping deleted.' })).toBeVisible();
     await expect(table.getByTestId('mapping-row')).toHaveCount(4);
+    await table.getByRole('button', { name: /^Delete mapping Phone ↔/ }).click();
+    await page.getByRole('dialog', { name: /^Delete Phone ↔/ }).getByRole('button', { name: 'Delete mapping' }).click();
+    await expect(table.getByTestId('mapping-row')).toHaveCount(3);
+    // auto-map is a review: Cancel changes nothing
+    const review = page.getByRole('dialog', { name: 'Review auto-map suggestions' });
     await page.getByRole('button', { name: 'Auto-map' }).click();
-    await expect(page.getByRole('status').filter({ hasText: /Auto-map added \d+ mappings?: .*position ↔ jobtitle/ })).toBeVisible();
+    await expect(review.getByTestId('automap-suggestion')).toHaveCount(2);
+    await review.getByRole('button', { name: 'Cancel' }).click();
+    await expect(review).toHaveCount(0);
+    await expect(table.getByTestId('mapping-row')).toHaveCount(3);
+    // every suggestion starts ticked; untick Phone, add the rest
+    await page.getByRole('button', { name: 'Auto-map' }).click();
+    const position = review.getByRole('checkbox', { name: /^Position ↔ Job Title/ });
+    const phone = review.getByRole('checkbox', { name: /^Phone ↔/ });
+    await expect(position).toBeChecked();
+    await expect(phone).toBeChecked();
+    await phone.press('Space');
+    await expect(phone).not.toBeChecked();
+    await expect(review.getByText('1 of 2 suggestions chosen')).toBeVisible();
+    // the open review dialog: axe-clean and readable at 390 px (axeClean reloads, which would close it)
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 800 });
+      const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+      expect(result.violations.map((v) => `auto-map review@${width}px ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+      expect(await review.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await review.getByRole('button', { name: 'Add selected' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Auto-map added 1 mapping: position ↔ jobtitle.' })).toBeVisible();
+    await expect(table.getByTestId('mapping-row')).toHaveCount(4);
     await expect(table.getByRole('row', { name: /Position.*Job Title/ })).toBeVisible();
+    await expect(table.getByRole('row', { name: /^Phone/ })).toHaveCount(0);
+    // the unticked one is still suggested; adding it leaves nothing to suggest
+    await page.getByRole('button', { name: 'Auto-map' }).click();
+    await expect(review.getByTestId('automap-suggestion')).toHaveCount(1);
+    await review.getByRole('button', { name: 'Add selected' }).click();
+    await expect(page.getByRole('status').filter({ hasText: /Auto-map added 1 mapping: phone ↔ phone/ })).toBeVisible();
+    await expect(table.getByTestId('mapping-row')).toHaveCount(5);
+    await page.getByRole('button', { name: 'Auto-map' }).click();
+    await expect(review.getByText('Nothing to suggest')).toBeVisible();
+    await expect(review.getByRole('button', { name: 'Add selected' })).toHaveCount(0);
+    await review.getByRole('button', { name: 'Cancel' }).click();
 
     // the CRM field list is cached per connection; Refresh reads it again
     await expect(page.getByTestId('fields-read-at')).toContainText(/CRM field list \(\d+ fields\) read/);
