@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { stringify } from 'csv-stringify/sync';
 import jsforce from 'jsforce';
+import { StreamPromise } from 'jsforce/lib/util/promise';
+import { createLazyStream } from 'jsforce/lib/util/stream';
 import type { Connection, HttpRequest, HttpRequestOptions, HttpResponse, IdentityInfo, QueryResult, Record as SfRecord, TokenResponse } from 'jsforce';
 import {
   ProviderRateLimited,
@@ -73,7 +75,11 @@ export interface SalesforceClientOptions {
   tokens: TokenSet;
   oauth: { clientId: string; clientSecret: string; loginUrl: string };
   onTokensRefreshed: (tokens: TokenSet) => Promise<void>;
-  /** Awaited before every API request the client starts (the engine's per-connection limiter). */
+  /**
+   * Awaited before every API request the client starts (the engine's per-connection limiter):
+   * once per REST call, and once per HTTP request of a Bulk API 2.0 job (create, upload, close,
+   * each status poll, the three result downloads) — Salesforce counts each of them.
+   */
   beforeCall?: () => Promise<void>;
   onRateLimitInfo?: (info: RateLimitInfo) => void;
   /** REST API version; jsforce's default (50.0) is too old for collection upserts. */
@@ -101,6 +107,8 @@ export const DEFAULT_API_VERSION = '62.0';
 export const BULK_THRESHOLD = 2_000;
 /** App rows per push page when Bulk is on: pages big enough for a job (the engine asks `pushPageSize`). */
 export const BULK_PUSH_PAGE = 10_000;
+/** HTTP requests a Bulk API 2.0 job makes at least: create, upload, close, one status poll, successful/failed/unprocessed results. */
+export const BULK_JOB_MIN_REQUESTS = 7;
 export const DEFAULT_EXTERNAL_ID_FIELD = 'External_Id__c';
 /** When a 429 carries no Retry-After. */
 const DEFAULT_THROTTLE_MS = 10_000;
@@ -120,6 +128,8 @@ interface CallContext {
   refreshed: boolean;
   okSinceRefresh: boolean;
   refreshError: unknown;
+  /** beforeCall runs before each HTTP request of this call (a Bulk job) instead of once before it. */
+  perRequest?: boolean;
 }
 
 const calls = new AsyncLocalStorage<CallContext>();
@@ -201,16 +211,32 @@ export class SalesforceClient implements CrmClient {
 
   /** Wraps this connection's transport: our retry cap and timeout, and a record of every answer. */
   private hookTransport(): void {
-    const transport = (this.conn as unknown as { _transport: { httpRequest: (req: HttpRequest, options?: HttpRequestOptions) => Promise<HttpResponse> } })._transport;
+    const transport = (this.conn as unknown as { _transport: { httpRequest: (req: HttpRequest, options?: HttpRequestOptions) => StreamPromise<HttpResponse> } })._transport;
     const original = transport.httpRequest.bind(transport);
     transport.httpRequest = (req: HttpRequest, options: HttpRequestOptions = {}) => {
       const ctx = calls.getStore();
-      const promise = original(req, { ...options, timeout: this.timeoutMs, retry: { ...options.retry, maxRetries: this.retries } });
-      promise.then(
-        (res) => this.observe(ctx, res),
-        () => undefined,
-      );
-      return promise;
+      const send = () => {
+        const promise = original(req, { ...options, timeout: this.timeoutMs, retry: { ...options.retry, maxRetries: this.retries } });
+        promise.then(
+          (res) => this.observe(ctx, res),
+          () => undefined,
+        );
+        return promise;
+      };
+      const beforeCall = this.options.beforeCall;
+      if (!ctx?.perRequest || !beforeCall) return send();
+      // a Bulk job: each request waits for its own slot; jsforce may already be piping the upload into the
+      // stream, so hand it a lazy one that is connected to the real request once the slot is ours
+      return StreamPromise.create(() => {
+        const { stream, setStream } = createLazyStream();
+        const promise = (async () => {
+          await beforeCall();
+          const sent = send();
+          setStream(sent.stream());
+          return await sent;
+        })();
+        return { stream, promise };
+      });
     };
   }
 
@@ -259,9 +285,9 @@ export class SalesforceClient implements CrmClient {
   }
 
   /** One API request of ours (plus jsforce's refresh/retries): throttle hook, context, error mapping. */
-  private async call<T>(fn: (conn: Connection) => PromiseLike<T>): Promise<T> {
-    await this.options.beforeCall?.();
-    const ctx: CallContext = { last: null, refreshed: false, okSinceRefresh: true, refreshError: null };
+  private async call<T>(fn: (conn: Connection) => PromiseLike<T>, perRequest = false): Promise<T> {
+    if (!perRequest) await this.options.beforeCall?.();
+    const ctx: CallContext = { last: null, refreshed: false, okSinceRefresh: true, refreshError: null, perRequest };
     try {
       return await calls.run(ctx, async () => await fn(this.conn));
     } catch (error) {
@@ -454,6 +480,18 @@ export class SalesforceClient implements CrmClient {
    * some batches went through, the rest are reported as retryable failures so the caller
    * keeps the results it has.
    */
+  /**
+   * How many Bulk API 2.0 jobs `write(entity, inputs)` would start (0–2: updates, upserts), for a
+   * budget check before any is started. Counted before validation, so it may name a job that
+   * invalid or duplicate inputs would shrink below the threshold — never one fewer.
+   */
+  bulkJobs(entity: CrmEntity, inputs: WriteInput[]): number {
+    if (this.bulkThreshold === null) return 0;
+    const updates = inputs.filter((i) => i.id).length;
+    const upserts = this.externalIdField ? inputs.filter((i) => !i.id && (i.dedupeKey || i.appId)).length : 0;
+    return (updates >= this.bulkThreshold ? 1 : 0) + (upserts >= this.bulkThreshold ? 1 : 0);
+  }
+
   async write(entity: CrmEntity, inputs: WriteInput[]): Promise<WriteResult[]> {
     const type = SOBJECT[entity];
     const results: (WriteResult | undefined)[] = new Array(inputs.length);
@@ -576,6 +614,7 @@ export class SalesforceClient implements CrmClient {
         pollInterval: this.options.bulkPollIntervalMs ?? 1_000,
         pollTimeout: this.options.bulkTimeoutMs ?? 600_000,
       }),
+      true,
     );
     const keyOf = (row: Record<string, unknown>) => String(row[keyColumn] ?? '').toLowerCase();
     const byKey = new Map<string, SaveResultLike>();

@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { connections } from '../../../db/schema';
+import { BULK_JOB_MIN_REQUESTS, type SalesforceClient } from '../../providers/salesforce/client';
 import { crmClient, DEFAULT_DAILY_ALLOCATION, setupOfConnection, type ProviderSetup } from '../../providers/registry';
 import {
   ProviderRateLimited,
@@ -215,7 +216,24 @@ export class SyncClient implements CrmClient {
    * refreshing. Every write here is safe to repeat (updates by id, upserts by key).
    */
   async write(entity: CrmEntity, inputs: WriteInput[]): Promise<WriteResult[]> {
+    await this.coverBulkJobs(entity, inputs);
     return this.withResend(inputs, (part) => this.invoke((c) => c.write(entity, part)));
+  }
+
+  /**
+   * A Salesforce Bulk API 2.0 job takes a slot per HTTP request (at least BULK_JOB_MIN_REQUESTS),
+   * so with the budget enforced a write that would start one checks first that today's remaining
+   * budget (every process's count, re-read) covers that minimum: a job is not started to be cut
+   * off half-way. Polls beyond the first may still take it past the cap, as a call under way does.
+   */
+  private async coverBulkJobs(entity: CrmEntity, inputs: WriteInput[]): Promise<void> {
+    const bulkJobs = (this.inner as Partial<Pick<SalesforceClient, 'bulkJobs'>>).bulkJobs;
+    if (!this.options.enforceBudget || !bulkJobs) return;
+    const jobs = bulkJobs.call(this.inner, entity, inputs);
+    if (jobs === 0) return;
+    await this.pacer.load();
+    const left = Math.min(this.budgetLeft(), this.budget() - this.pacer.dayCalls + this.pacer.heldSlots);
+    if (left < jobs * BULK_JOB_MIN_REQUESTS) throw new ApiBudgetExhausted(this.budget());
   }
   async remove(entity: CrmEntity, ids: string[]): Promise<WriteResult[]> {
     return this.withResend(ids, (part) => this.invoke((c) => c.remove(entity, part)));

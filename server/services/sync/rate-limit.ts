@@ -207,6 +207,11 @@ export class SharedPacer {
     this.capReached = cap !== null && this.dayCalls >= cap;
   }
 
+  /** Slots this process has reserved (counted in the day's calls) and not used yet. */
+  get heldSlots(): number {
+    return this.lanes.api.slots.length + this.lanes.search.slots.length;
+  }
+
   /** The daily cap is reached and this process holds no reserved slot any more: the caller stops before its next call. */
   get exhausted(): boolean {
     return this.capReached && this.lanes.api.slots.length === 0 && this.lanes.search.slots.length === 0;
