@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { stringify } from 'csv-stringify/sync';
 import jsforce from 'jsforce';
-import { StreamPromise } from 'jsforce/lib/util/promise';
-import { createLazyStream } from 'jsforce/lib/util/stream';
+import { StreamPromise } from 'jsforce/lib/util/promise.js';
+import { createLazyStream } from 'jsforce/lib/util/stream.js';
 import type { Connection, HttpRequest, HttpRequestOptions, HttpResponse, IdentityInfo, QueryResult, Record as SfRecord, TokenResponse } from 'jsforce';
 import {
   ProviderRateLimited,
