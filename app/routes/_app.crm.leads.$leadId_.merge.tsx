@@ -5,6 +5,7 @@ import { crmSession, customFieldDefs } from '~/components/crm/session.server';
 import { MergePage } from '~/components/crm/merge';
 import { customMergeRows, mergeRows } from '~/components/crm/merge-rows';
 import { mergeAction, mergeSession } from '~/components/crm/merge.server';
+import { providerName } from '~/components/integrations/format';
 import { orThrowResponse } from '~/lib/trpc.server';
 
 /** The fields a lead merge chooses between (crm.leads.merge's allow-list), with their labels. */
@@ -62,13 +63,18 @@ export async function loader(args: LoaderFunctionArgs) {
     };
   }
 
-  const [other, customFields] = await Promise.all([orThrowResponse(caller.crm.leads.byId({ id: withId })), customFieldDefs(caller, 'lead')]);
+  const [other, customFields, moves] = await Promise.all([
+    orThrowResponse(caller.crm.leads.byId({ id: withId })),
+    customFieldDefs(caller, 'lead'),
+    orThrowResponse(caller.crm.leads.mergePreview({ survivorId: id, mergedId: withId })),
+  ]);
   return {
     step: 'compare' as const,
     survivor: summary(survivor),
     other: summary(other),
     rows: [...mergeRows(mergeFields, survivor, other, (l, f) => l[f], shown), ...customMergeRows(customFields, survivor.custom, other.custom)],
     blocked: survivor.status === 'converted' || other.status === 'converted' ? 'Converted leads cannot be merged.' : null,
+    moves,
   };
 }
 
@@ -78,7 +84,15 @@ export const action = (args: ActionFunctionArgs) =>
 const noun = { one: 'lead', many: 'leads', basePath: '/crm/leads' };
 
 export default function MergeLead() {
-  return <MergePage noun={noun} loaded={useLoaderData<typeof loader>()} result={useActionData<typeof action>()} moves="its activities and history" />;
+  return (
+    <MergePage
+      noun={noun}
+      loaded={useLoaderData<typeof loader>()}
+      result={useActionData<typeof action>()}
+      moves="its activities, history and Kommo links"
+      providerLabel={(p) => providerName[p] ?? humanize(p)}
+    />
+  );
 }
 
 export const meta: MetaFunction = () => [{ title: 'Merge leads · CRM · CRM Hub' }];

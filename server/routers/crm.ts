@@ -14,7 +14,7 @@ import { createCustomField, deleteCustomField, listCustomFields, reorderCustomFi
 import { CrmError } from '../services/crm/errors';
 import { leadFilterSchema, leadSortSchema, listLeads, pipelineSummary } from '../services/crm/lead-query';
 import { assignLeads, createLead, deleteLead, getLead, listAssignees, moveLeadsToStage, updateLead, type SaveAnyway } from '../services/crm/leads';
-import { accountMergeFields, contactMergeFields, leadMergeFields, mergeAccounts, mergeContacts, mergeLeads, mergePreview, recordHistory } from '../services/crm/merge';
+import { accountMergeFields, contactMergeFields, leadMergeFields, leadMergePreview, mergeAccounts, mergeContacts, mergeLeads, mergePreview, recordHistory } from '../services/crm/merge';
 import { createStage, deleteStage, listStages, reorderStages, updateStage } from '../services/crm/stages';
 import { middleware, router, tenantProcedure, type SessionUser, type TenantScope } from '../trpc';
 
@@ -301,6 +301,11 @@ const leadsRouter = router({
       });
       return result;
     }),
+
+  /** What merging lead `mergedId` into `survivorId` would move; a sales user only sees their own leads (as in merge). */
+  mergePreview: crmProcedure('crm.manage_all')
+    .input(mergePair)
+    .query(({ ctx, input }) => leadMergePreview(ctx.db, actorOf(ctx), input.survivorId, input.mergedId)),
 
   merge: mergeProcedure('lead', leadMergeFields, mergeLeads),
 

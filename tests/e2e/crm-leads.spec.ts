@@ -188,6 +188,13 @@ test.describe('CRM lead screens', () => {
     await expect(differing.getByRole('radio', { name: 'Rear Admiral for Position' })).toBeChecked();
     await differing.getByRole('radio', { name: `US Navy ${tag} for Company` }).check();
     await expect(page.getByText(/Same in both: E-mail/)).toBeVisible();
+    // what moves (crm.leads.mergePreview): the duplicate's timeline (its creation entry and the call), no custom values, no Kommo links
+    const moves = page.getByTestId('merge-moves');
+    await expect(moves.getByRole('heading', { name: `What moves from G. Hopper ${tag} to Grace Hopper ${tag}` })).toBeVisible();
+    const timelineLine = (await moves.getByText(/^Timeline: /).textContent()) ?? '';
+    expect(Number(/Timeline: (\d+) activit/.exec(timelineLine)?.[1])).toBeGreaterThanOrEqual(2);
+    await expect(moves).toContainText(`Custom-field values: G. Hopper ${tag} has none.`);
+    await expect(moves).toContainText('Links to connected CRMs: none.');
     await expectAccessible(page, 'merge comparison');
 
     await page.getByRole('button', { name: 'Merge leads…' }).click();

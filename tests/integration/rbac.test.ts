@@ -163,6 +163,7 @@ describe('tenant isolation', () => {
     'crm.leads.assign': ({ leadId }) => ({ id: leadId, assignedTo: null }),
     'crm.leads.bulkSetStage': ({ leadId, stageId }) => ({ ids: [leadId], stageId }),
     'crm.leads.merge': ({ leadId, otherLeadId }) => ({ survivorId: leadId, mergedId: otherLeadId }),
+    'crm.leads.mergePreview': ({ leadId, otherLeadId }) => ({ survivorId: leadId, mergedId: otherLeadId }),
     'crm.leads.convert': ({ leadId }) => ({ id: leadId }),
     'crm.accounts.byId': ({ accountId }) => ({ id: accountId }),
     'crm.accounts.history': ({ accountId }) => ({ id: accountId }),

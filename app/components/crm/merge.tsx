@@ -207,16 +207,20 @@ export function MergeCompare({
 
 export interface MergeMovesData {
   activities: number;
-  convertedLeads: number;
+  /** contact and account merges only */
+  convertedLeads?: number;
   earlierMerges: number;
-  contacts: { id: string; firstName: string; lastName: string; email: string | null }[];
-  moreContacts: boolean;
+  /** account merges only */
+  contacts?: { id: string; firstName: string; lastName: string; email: string | null }[];
+  moreContacts?: boolean;
+  /** lead merges: the merged lead's custom values, taken (the survivor has none) or kept as the survivor's by default */
+  customValues?: { key: string; outcome: 'taken' | 'kept' }[];
   links: { provider: string; remoteId: string; outcome: 'moved' | 'dropped' }[];
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
-/** What a contact or account merge moves to the survivor (crm.<kind>.mergePreview). */
+/** What a lead, contact or account merge moves to the survivor (crm.<kind>.mergePreview). */
 export function MergeMoves({ moves, otherName, survivorName, providerLabel }: { moves: MergeMovesData; otherName: string; survivorName: string; providerLabel: (p: string) => string }) {
   const customNote = 'Custom-field values: as chosen above (a value only one record has is kept).';
   return (
@@ -226,7 +230,7 @@ export function MergeMoves({ moves, otherName, survivorName, providerLabel }: { 
       </h3>
       <ul className="mt-2 list-disc space-y-1 pl-5 text-slate-800">
         <li>Timeline: {plural(moves.activities, 'activity', 'activities')}.</li>
-        {moves.contacts.length ? (
+        {moves.contacts?.length ? (
           <li>
             Contacts: {plural(moves.contacts.length, 'contact')}
             {moves.moreContacts ? ' (and more)' : ''} —{' '}
@@ -237,9 +241,17 @@ export function MergeMoves({ moves, otherName, survivorName, providerLabel }: { 
             {moves.contacts.length > 10 ? ', …' : ''}.
           </li>
         ) : null}
-        <li>Leads converted into it: {moves.convertedLeads.toLocaleString('en-US')}.</li>
+        {moves.convertedLeads === undefined ? null : <li>Leads converted into it: {moves.convertedLeads.toLocaleString('en-US')}.</li>}
         {moves.earlierMerges ? <li>Records merged into it earlier: {moves.earlierMerges.toLocaleString('en-US')} (their history follows).</li> : null}
-        <li>{customNote}</li>
+        <li>
+          {moves.customValues === undefined
+            ? customNote
+            : moves.customValues.length === 0
+              ? `Custom-field values: ${otherName} has none.`
+              : `Custom-field values of ${otherName} (unless chosen otherwise above): ${moves.customValues
+                  .map((c) => `${c.key} ${c.outcome === 'taken' ? `taken, ${survivorName} has none` : `not taken, ${survivorName} keeps its own`}`)
+                  .join('; ')}.`}
+        </li>
         <li>
           Links to connected CRMs:{' '}
           {moves.links.length === 0

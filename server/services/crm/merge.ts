@@ -1,5 +1,5 @@
 import { and, count, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
-import { accounts, auditLog, connections, contacts, leadActivities, leads, recordLinks } from '../../../db/schema';
+import { accounts, auditLog, connections, contacts, kommoLinks, leadActivities, leads, recordLinks } from '../../../db/schema';
 import type { CustomValues } from '../../shared/crm';
 import { requireAccountRow } from './accounts';
 import { recordLeadEvent } from './activities';
@@ -91,6 +91,7 @@ export async function mergeLeads(db: Executor, actor: CrmActor, survivorId: stri
       .where(and(eq(leadActivities.organizationId, actor.organizationId), eq(leadActivities.leadId, mergedId)))
       .returning({ id: leadActivities.id });
     await tx.update(leads).set({ mergedIntoId: survivorId }).where(and(eq(leads.organizationId, actor.organizationId), eq(leads.mergedIntoId, mergedId)));
+    await moveKommoLeadLinks(tx, actor.organizationId, mergedId, survivorId);
 
     const changes = diffFields(survivor, after!, [...leadMergeFields, 'custom']);
     const lost = discarded([...leadMergeFields, 'custom'], merged, after!);
@@ -102,6 +103,19 @@ export async function mergeLeads(db: Executor, actor: CrmActor, survivorId: stri
     return { changes, notTaken: lost, movedActivities: moved.length, merged: { id: merged.id, name: merged.name } };
   });
   return { ...result, lead: await getLead(db, actor, survivorId) };
+}
+
+/**
+ * A merged lead's Kommo links move to the survivor like record links do: one where the
+ * survivor is already linked through that connection is dropped (one link per lead and
+ * connection: kommo_links_profile_key), the others re-point.
+ */
+async function moveKommoLeadLinks(db: Executor, organizationId: string, fromId: string, toId: string) {
+  const mine = and(eq(kommoLinks.organizationId, organizationId), eq(kommoLinks.profileType, 'lead'));
+  const survivorLinks = await db.select({ connectionId: kommoLinks.connectionId }).from(kommoLinks).where(and(mine, eq(kommoLinks.profileId, toId)));
+  const taken = survivorLinks.map((l) => l.connectionId);
+  if (taken.length) await db.delete(kommoLinks).where(and(mine, eq(kommoLinks.profileId, fromId), inArray(kommoLinks.connectionId, taken)));
+  await db.update(kommoLinks).set({ profileId: toId }).where(and(mine, eq(kommoLinks.profileId, fromId)));
 }
 
 export async function mergeContacts(db: Executor, actor: CrmActor, survivorId: string, mergedId: string, choices: MergeChoices = {}) {
@@ -226,6 +240,45 @@ export async function mergePreview(db: Executor, actor: CrmActor, type: 'contact
   };
 }
 export type MergePreview = Awaited<ReturnType<typeof mergePreview>>;
+
+/**
+ * What merging lead `mergedId` into `survivorId` would move (the lead merge screen's
+ * summary): its timeline entries, leads merged into it earlier, the custom values it
+ * has (taken by default where the survivor has none, else kept as the survivor's), and
+ * its Kommo links (dropped where the survivor is linked through that connection).
+ * Both leads go through requireLeadRow, so a sales user only previews their own leads.
+ */
+export async function leadMergePreview(db: Executor, actor: CrmActor, survivorId: string, mergedId: string) {
+  if (survivorId === mergedId) throw fieldError('mergedId', 'Choose two different leads.');
+  const org = actor.organizationId;
+  const survivor = await requireLeadRow(db, actor, survivorId);
+  const merged = await requireLeadRow(db, actor, mergedId);
+  const [[activities], [earlierMerges], links] = await Promise.all([
+    db.select({ n: count() }).from(leadActivities).where(and(eq(leadActivities.organizationId, org), eq(leadActivities.leadId, mergedId))),
+    db.select({ n: count() }).from(leads).where(and(eq(leads.organizationId, org), eq(leads.mergedIntoId, mergedId))),
+    db
+      .select({ profileId: kommoLinks.profileId, connectionId: kommoLinks.connectionId, kommoLeadId: kommoLinks.kommoLeadId, kommoContactId: kommoLinks.kommoContactId })
+      .from(kommoLinks)
+      .where(and(eq(kommoLinks.organizationId, org), eq(kommoLinks.profileType, 'lead'), inArray(kommoLinks.profileId, [survivorId, mergedId]))),
+  ]);
+  const survivorConnections = new Set(links.filter((l) => l.profileId === survivorId).map((l) => l.connectionId));
+  const survivorCustom = (survivor.custom ?? {}) as CustomValues;
+  return {
+    activities: activities?.n ?? 0,
+    earlierMerges: earlierMerges?.n ?? 0,
+    customValues: Object.keys((merged.custom ?? {}) as CustomValues)
+      .sort()
+      .map((key) => ({ key, outcome: survivorCustom[key] === undefined ? ('taken' as const) : ('kept' as const) })),
+    links: links
+      .filter((l) => l.profileId === mergedId)
+      .map((l) => ({
+        provider: 'kommo' as const,
+        remoteId: String(l.kommoLeadId ?? l.kommoContactId),
+        outcome: survivorConnections.has(l.connectionId) ? ('dropped' as const) : ('moved' as const),
+      })),
+  };
+}
+export type LeadMergePreview = Awaited<ReturnType<typeof leadMergePreview>>;
 
 const historyTables = { lead: 'leads', contact: 'contacts', account: 'accounts' } as const;
 
