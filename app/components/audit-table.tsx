@@ -1,6 +1,7 @@
 import { Form, Link, useSearchParams } from '@remix-run/react';
 import { EmptyState } from './ui/alert';
 import { Button } from './ui/button';
+import { DataTable } from '~/components/ui/data-table';
 
 export interface AuditRow {
   id: number;
@@ -67,34 +68,20 @@ export function AuditTable({ items, nextCursor, csvHref }: { items: AuditRow[]; 
       {items.length === 0 ? (
         <EmptyState title="No audit entries match">Change the filters or clear them to see every entry.</EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white" tabIndex={0} role="region" aria-label="Audit entries">
-          <table className="min-w-full text-sm" data-testid="audit-table">
-            <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
-              <tr>
-                <th className="px-3 py-2">When</th>
-                <th className="px-3 py-2">Actor</th>
-                <th className="px-3 py-2">Action</th>
-                <th className="px-3 py-2">Target</th>
-                <th className="px-3 py-2">Outcome</th>
-                <th className="px-3 py-2">IP</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {items.map((r) => (
-                <tr key={r.id}>
-                  <td className="whitespace-nowrap px-3 py-2">{new Date(r.at).toISOString().replace('T', ' ').slice(0, 19)}</td>
-                  <td className="px-3 py-2">{r.actorEmail ?? '—'}</td>
-                  <td className="px-3 py-2 font-mono text-xs">{r.action}</td>
-                  <td className="px-3 py-2 text-slate-700">{r.targetType ? `${r.targetType} ${r.targetId?.slice(0, 8) ?? ''}` : '—'}</td>
-                  <td className="px-3 py-2">
-                    <span className={`rounded px-2 py-0.5 text-xs font-medium ${outcomeStyle[r.outcome] ?? ''}`}>{r.outcome}</span>
-                  </td>
-                  <td className="px-3 py-2 text-slate-700">{r.ip ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable label="Audit entries" columns={['When', 'Actor', 'Action', 'Target', 'Outcome', 'IP']} testId="audit-table">
+          {items.map((r) => (
+            <tr key={r.id}>
+              <td className="whitespace-nowrap px-3 py-2">{new Date(r.at).toISOString().replace('T', ' ').slice(0, 19)}</td>
+              <td className="px-3 py-2">{r.actorEmail ?? '—'}</td>
+              <td className="px-3 py-2 font-mono text-xs">{r.action}</td>
+              <td className="px-3 py-2 text-slate-700">{r.targetType ? `${r.targetType} ${r.targetId?.slice(0, 8) ?? ''}` : '—'}</td>
+              <td className="px-3 py-2">
+                <span className={`rounded px-2 py-0.5 text-xs font-medium ${outcomeStyle[r.outcome] ?? ''}`}>{r.outcome}</span>
+              </td>
+              <td className="px-3 py-2 text-slate-700">{r.ip ?? '—'}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <div className="flex justify-between">
         {params.get('cursor') ? <Link to={`?${filterQuery}`} className="text-sm font-medium text-brand-700 hover:underline">Newest</Link> : <span />}

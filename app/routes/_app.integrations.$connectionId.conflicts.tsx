@@ -3,7 +3,8 @@ import { Form, Link, useLoaderData, useRouteLoaderData, useSearchParams } from '
 import { z } from 'zod';
 import { formatDateTime, humanize } from '~/components/crm/format';
 import { fieldLabel } from '~/components/integrations/conflict';
-import { CursorPager, TableHead, uuidParams } from '~/components/integrations/history';
+import { CursorPager, uuidParams } from '~/components/integrations/history';
+import { DataTable } from '~/components/ui/data-table';
 import { Alert, EmptyState } from '~/components/ui/alert';
 import { Button } from '~/components/ui/button';
 import { sectionLoader } from '~/lib/section.server';
@@ -120,25 +121,20 @@ export default function Conflicts() {
         </EmptyState>
       ) : (
         <>
-          <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white" tabIndex={0} role="region" aria-label={`${statusLabel[status]} conflicts`}>
-            <table className="min-w-full text-sm">
-              <TableHead columns={['Record', 'Entity', 'Fields', 'Detected']} />
-              <tbody className="divide-y divide-slate-100">
-                {records.map((g) => (
-                  <tr key={g.recordLinkId} data-testid="conflict-record">
-                    <td className="px-3 py-2">
-                      <Link to={`/integrations/${connectionId}/conflicts/${g.firstId}`} className="font-medium text-brand-700 underline">
-                        {g.recordName ?? `CRM record ${g.remoteId}`}
-                      </Link>
-                    </td>
-                    <td className="px-3 py-2">{humanize(g.entity)}</td>
-                    <td className="px-3 py-2">{[...new Set(g.fields)].map(fieldLabel).join(', ')}</td>
-                    <td className="whitespace-nowrap px-3 py-2">{formatDateTime(g.detectedAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable label={`${statusLabel[status]} conflicts`} columns={['Record', 'Entity', 'Fields', 'Detected']}>
+            {records.map((g) => (
+              <tr key={g.recordLinkId} data-testid="conflict-record">
+                <td className="px-3 py-2">
+                  <Link to={`/integrations/${connectionId}/conflicts/${g.firstId}`} className="font-medium text-brand-700 underline">
+                    {g.recordName ?? `CRM record ${g.remoteId}`}
+                  </Link>
+                </td>
+                <td className="px-3 py-2">{humanize(g.entity)}</td>
+                <td className="px-3 py-2">{[...new Set(g.fields)].map(fieldLabel).join(', ')}</td>
+                <td className="whitespace-nowrap px-3 py-2">{formatDateTime(g.detectedAt)}</td>
+              </tr>
+            ))}
+          </DataTable>
           <CursorPager param="cursor" nextCursor={nextCursor} firstLabel="Newest" nextLabel="Older" />
         </>
       )}

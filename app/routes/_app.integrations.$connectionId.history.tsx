@@ -3,7 +3,8 @@ import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
 import { formatDateTime, humanize } from '~/components/crm/format';
-import { ActionAlert, CursorPager, directionLabel, formatDuration, RunStatusBadge, syncedOf, TableHead, uuidParams, useActionResult } from '~/components/integrations/history';
+import { ActionAlert, CursorPager, directionLabel, formatDuration, RunStatusBadge, syncedOf, uuidParams, useActionResult } from '~/components/integrations/history';
+import { DataTable } from '~/components/ui/data-table';
 import { SyncProgress, useSyncProgress, type LiveRun } from '~/components/integrations/progress';
 import { EmptyState } from '~/components/ui/alert';
 import { Button } from '~/components/ui/button';
@@ -190,32 +191,27 @@ export default function SyncHistory() {
         )
       ) : (
         <>
-          <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white" tabIndex={0} role="region" aria-label="Sync runs">
-            <table className="min-w-full text-sm">
-              <TableHead columns={['Started', 'Direction', 'Entity', { label: 'Synced', right: true }, { label: 'Failed', right: true }, { label: 'Conflicts', right: true }, 'Status', { label: 'Duration', right: true }]} />
-              <tbody className="divide-y divide-slate-100">
-                {runs.map((r) => (
-                  <tr key={r.id} data-testid="history-run" data-run-id={r.id}>
-                    <td className="whitespace-nowrap px-3 py-2">
-                      <Link to={runHref(r.id)} className="text-brand-700 underline" aria-label={`Run details: ${humanize(r.entity)}s, ${formatDateTime(r.startedAt)}`}>
-                        {formatDateTime(r.startedAt)}
-                      </Link>
-                      {r.trigger !== 'manual' ? <span className="ml-2 text-xs text-slate-600">{humanize(r.trigger)}</span> : null}
-                    </td>
-                    <td className="whitespace-nowrap px-3 py-2">{directionLabel[r.direction] ?? humanize(r.direction)}</td>
-                    <td className="px-3 py-2">{humanize(r.entity)}s</td>
-                    <td className="px-3 py-2 text-right tabular-nums">{r.synced}</td>
-                    <td className={`px-3 py-2 text-right tabular-nums ${r.failed ? 'font-semibold text-red-800' : ''}`}>{r.failed}</td>
-                    <td className={`px-3 py-2 text-right tabular-nums ${r.conflicts ? 'font-semibold text-amber-900' : ''}`}>{r.conflicts}</td>
-                    <td className="px-3 py-2">
-                      <RunStatusBadge status={r.status} />
-                    </td>
-                    <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums">{r.status === 'running' ? 'running' : formatDuration(r.durationMs)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable label="Sync runs" columns={['Started', 'Direction', 'Entity', { label: 'Synced', right: true }, { label: 'Failed', right: true }, { label: 'Conflicts', right: true }, 'Status', { label: 'Duration', right: true }]}>
+            {runs.map((r) => (
+              <tr key={r.id} data-testid="history-run" data-run-id={r.id}>
+                <td className="whitespace-nowrap px-3 py-2">
+                  <Link to={runHref(r.id)} className="text-brand-700 underline" aria-label={`Run details: ${humanize(r.entity)}s, ${formatDateTime(r.startedAt)}`}>
+                    {formatDateTime(r.startedAt)}
+                  </Link>
+                  {r.trigger !== 'manual' ? <span className="ml-2 text-xs text-slate-600">{humanize(r.trigger)}</span> : null}
+                </td>
+                <td className="whitespace-nowrap px-3 py-2">{directionLabel[r.direction] ?? humanize(r.direction)}</td>
+                <td className="px-3 py-2">{humanize(r.entity)}s</td>
+                <td className="px-3 py-2 text-right tabular-nums">{r.synced}</td>
+                <td className={`px-3 py-2 text-right tabular-nums ${r.failed ? 'font-semibold text-red-800' : ''}`}>{r.failed}</td>
+                <td className={`px-3 py-2 text-right tabular-nums ${r.conflicts ? 'font-semibold text-amber-900' : ''}`}>{r.conflicts}</td>
+                <td className="px-3 py-2">
+                  <RunStatusBadge status={r.status} />
+                </td>
+                <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums">{r.status === 'running' ? 'running' : formatDuration(r.durationMs)}</td>
+              </tr>
+            ))}
+          </DataTable>
           <CursorPager param="cursor" nextCursor={nextCursor} firstLabel="Newest runs" nextLabel="Older runs" />
         </>
       )}

@@ -3,7 +3,8 @@ import { data } from '@remix-run/node';
 import { Link, useActionData, useLoaderData, useRouteLoaderData, useSearchParams } from '@remix-run/react';
 import { z } from 'zod';
 import { formatDateTime, humanize } from '~/components/crm/format';
-import { ActionAlert, CursorPager, directionLabel, formatDuration, RunStatusBadge, syncedOf, TableHead, uuidParams, useActionResult } from '~/components/integrations/history';
+import { ActionAlert, CursorPager, directionLabel, formatDuration, RunStatusBadge, syncedOf, uuidParams, useActionResult } from '~/components/integrations/history';
+import { DataTable } from '~/components/ui/data-table';
 import { SyncProgress, useSyncProgress, type LiveRun } from '~/components/integrations/progress';
 import { Button } from '~/components/ui/button';
 import { ConfirmDialog } from '~/components/ui/confirm-dialog';
@@ -204,38 +205,33 @@ export default function SyncRunDetail() {
           </p>
         ) : (
           <>
-            <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white" tabIndex={0} role="region" aria-label="Record errors">
-              <table className="min-w-full text-sm">
-                <TableHead columns={['Record', 'Way', 'Message', { label: 'Attempts', right: true }, 'Retry']} />
-                <tbody className="divide-y divide-slate-100">
-                  {errors.map((e) => (
-                    <tr key={e.id} data-testid="run-error">
-                      <td className="px-3 py-2 align-top">
-                        <div className="space-y-0.5 text-xs">
-                          <div>
-                            {humanize(run.entity)}{' '}
-                            {e.appId ? (
-                              <Link to={`/crm/${run.entity === 'account' ? 'accounts' : 'contacts'}/${e.appId}`} className="font-mono text-brand-700 underline">
-                                {e.appId.slice(0, 8)}
-                              </Link>
-                            ) : (
-                              <span className="text-slate-600">not in the app yet</span>
-                            )}
-                          </div>
-                          <div className="text-slate-700">CRM id {e.remoteId ? <span className="font-mono">{e.remoteId}</span> : '—'}</div>
-                        </div>
-                      </td>
-                      <td className="whitespace-nowrap px-3 py-2 align-top">{sideLabel[e.side] ?? humanize(e.side)}</td>
-                      <td className="min-w-64 px-3 py-2 align-top break-words">{e.message}</td>
-                      <td className="px-3 py-2 text-right align-top tabular-nums">{e.attempts}</td>
-                      <td className="whitespace-nowrap px-3 py-2 align-top">
-                        {e.retriedAt ? `Retried ${formatDateTime(e.retriedAt)}` : e.retryable ? 'Can retry' : 'Needs a fix'}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable label="Record errors" columns={['Record', 'Way', 'Message', { label: 'Attempts', right: true }, 'Retry']}>
+              {errors.map((e) => (
+                <tr key={e.id} data-testid="run-error">
+                  <td className="px-3 py-2 align-top">
+                    <div className="space-y-0.5 text-xs">
+                      <div>
+                        {humanize(run.entity)}{' '}
+                        {e.appId ? (
+                          <Link to={`/crm/${run.entity === 'account' ? 'accounts' : 'contacts'}/${e.appId}`} className="font-mono text-brand-700 underline">
+                            {e.appId.slice(0, 8)}
+                          </Link>
+                        ) : (
+                          <span className="text-slate-600">not in the app yet</span>
+                        )}
+                      </div>
+                      <div className="text-slate-700">CRM id {e.remoteId ? <span className="font-mono">{e.remoteId}</span> : '—'}</div>
+                    </div>
+                  </td>
+                  <td className="whitespace-nowrap px-3 py-2 align-top">{sideLabel[e.side] ?? humanize(e.side)}</td>
+                  <td className="min-w-64 px-3 py-2 align-top break-words">{e.message}</td>
+                  <td className="px-3 py-2 text-right align-top tabular-nums">{e.attempts}</td>
+                  <td className="whitespace-nowrap px-3 py-2 align-top">
+                    {e.retriedAt ? `Retried ${formatDateTime(e.retriedAt)}` : e.retryable ? 'Can retry' : 'Needs a fix'}
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
             <CursorPager param="errors" nextCursor={nextCursor} firstLabel="First errors" nextLabel="More errors" label="Record errors pages" />
           </>
         )}

@@ -6,6 +6,7 @@ import { formatDateTime, humanize } from '~/components/crm/format';
 import { Alert, EmptyState, PageHeader } from '~/components/ui/alert';
 import { Button, buttonClass } from '~/components/ui/button';
 import { ConfirmDialog } from '~/components/ui/confirm-dialog';
+import { DataTable } from '~/components/ui/data-table';
 import { connectionBadgeStyle, connectionStatusLabel, providerName, relativeTime } from '~/components/integrations/format';
 import { sectionLoader } from '~/lib/section.server';
 import { tenantRoleCan } from '../../server/security/rbac';
@@ -228,38 +229,21 @@ function ConnectionCard({ c, now, canManage, result }: { c: ConnectionItem; now:
         {c.runs.length === 0 ? (
           <p className="text-sm text-slate-600">No sync has run yet.</p>
         ) : (
-          <div className="overflow-x-auto rounded-md border border-slate-200" tabIndex={0} role="region" aria-label={`Recent sync runs of ${name}`}>
-            <table className="min-w-full text-sm">
-              <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
-                <tr>
-                  <th className="px-3 py-2">Started</th>
-                  <th className="px-3 py-2">Direction</th>
-                  <th className="px-3 py-2">Entity</th>
-                  <th className="px-3 py-2">Created</th>
-                  <th className="px-3 py-2">Updated</th>
-                  <th className="px-3 py-2">Deleted</th>
-                  <th className="px-3 py-2">Failed</th>
-                  <th className="px-3 py-2">Conflicts</th>
-                  <th className="px-3 py-2">Status</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {c.runs.map((r) => (
-                  <tr key={r.id} data-testid="sync-run">
-                    <td className="whitespace-nowrap px-3 py-2">{formatDateTime(r.startedAt)}</td>
-                    <td className="px-3 py-2">{humanize(r.direction)}</td>
-                    <td className="px-3 py-2">{humanize(r.entity)}</td>
-                    <td className="px-3 py-2">{r.created}</td>
-                    <td className="px-3 py-2">{r.updated}</td>
-                    <td className="px-3 py-2">{r.deleted}</td>
-                    <td className="px-3 py-2">{r.failed}</td>
-                    <td className="px-3 py-2">{r.conflicts}</td>
-                    <td className="px-3 py-2">{humanize(r.status)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable label={`Recent sync runs of ${name}`} columns={['Started', 'Direction', 'Entity', 'Created', 'Updated', 'Deleted', 'Failed', 'Conflicts', 'Status']}>
+            {c.runs.map((r) => (
+              <tr key={r.id} data-testid="sync-run">
+                <td className="whitespace-nowrap px-3 py-2">{formatDateTime(r.startedAt)}</td>
+                <td className="px-3 py-2">{humanize(r.direction)}</td>
+                <td className="px-3 py-2">{humanize(r.entity)}</td>
+                <td className="px-3 py-2">{r.created}</td>
+                <td className="px-3 py-2">{r.updated}</td>
+                <td className="px-3 py-2">{r.deleted}</td>
+                <td className="px-3 py-2">{r.failed}</td>
+                <td className="px-3 py-2">{r.conflicts}</td>
+                <td className="px-3 py-2">{humanize(r.status)}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </div>
     </section>

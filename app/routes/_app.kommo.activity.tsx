@@ -4,6 +4,7 @@ import { formatDateTime } from '~/components/crm/format';
 import { EmptyState } from '~/components/ui/alert';
 import { sectionLoader } from '~/lib/section.server';
 import { orThrowResponse } from '~/lib/trpc.server';
+import { DataTable } from '~/components/ui/data-table';
 
 const PERIODS = [7, 14, 30, 90];
 
@@ -14,24 +15,6 @@ export async function loader(args: LoaderFunctionArgs) {
   return orThrowResponse(caller.kommo.activity({ days }));
 }
 
-function Table({ label, head, children }: { label: string; head: string[]; children: React.ReactNode }) {
-  return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white" tabIndex={0} role="region" aria-label={label}>
-      <table className="min-w-full text-sm">
-        <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
-          <tr>
-            {head.map((h) => (
-              <th key={h} className="px-4 py-2">
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">{children}</tbody>
-      </table>
-    </div>
-  );
-}
 
 export default function KommoActivity() {
   const { days, perDay, bursts, recent, webhooks } = useLoaderData<typeof loader>();
@@ -61,7 +44,7 @@ export default function KommoActivity() {
         {perDay.length === 0 ? (
           <EmptyState title="Nothing was sent to Kommo in this period" />
         ) : (
-          <Table label="Sent to Kommo per user and day" head={['Day (UTC)', 'User', 'Syncs', 'Created', 'Found existing', 'Failed', 'Refused (burst)']}>
+          <DataTable label="Sent to Kommo per user and day" columns={['Day (UTC)', 'User', 'Syncs', 'Created', 'Found existing', 'Failed', 'Refused (burst)']}>
             {perDay.map((r) => (
               <tr key={`${r.day}-${r.userId}`} className={r.refused > 0 ? 'bg-amber-50' : undefined}>
                 <td className="px-4 py-2">{r.day}</td>
@@ -73,7 +56,7 @@ export default function KommoActivity() {
                 <td className="px-4 py-2">{r.refused}</td>
               </tr>
             ))}
-          </Table>
+          </DataTable>
         )}
       </section>
 
@@ -84,7 +67,7 @@ export default function KommoActivity() {
         {bursts.length === 0 ? (
           <p className="text-sm text-slate-600">No bursts: nobody sent records in quick succession.</p>
         ) : (
-          <Table label="Bursts" head={['Minute (UTC)', 'User', 'Syncs', 'Refused']}>
+          <DataTable label="Bursts" columns={['Minute (UTC)', 'User', 'Syncs', 'Refused']}>
             {bursts.map((b) => (
               <tr key={`${b.minute}-${b.userEmail}`} className="bg-amber-50">
                 <td className="px-4 py-2">{b.minute}</td>
@@ -93,7 +76,7 @@ export default function KommoActivity() {
                 <td className="px-4 py-2">{b.refused}</td>
               </tr>
             ))}
-          </Table>
+          </DataTable>
         )}
       </section>
 
@@ -102,7 +85,7 @@ export default function KommoActivity() {
           Latest syncs
         </h2>
         {recent.length === 0 ? null : (
-          <Table label="Latest syncs" head={['When', 'User', 'Record', 'Outcome', 'Kommo lead']}>
+          <DataTable label="Latest syncs" columns={['When', 'User', 'Record', 'Outcome', 'Kommo lead']}>
             {recent.map((r) => (
               <tr key={r.id}>
                 <td className="whitespace-nowrap px-4 py-2">{formatDateTime(r.startedAt)}</td>
@@ -117,7 +100,7 @@ export default function KommoActivity() {
                 <td className="px-4 py-2">{r.kommoLeadId ?? '—'}</td>
               </tr>
             ))}
-          </Table>
+          </DataTable>
         )}
       </section>
     </div>

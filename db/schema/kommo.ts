@@ -10,7 +10,7 @@ import {
   kommoWebhookStatuses,
 } from '../../server/shared/kommo';
 import { organizationId, stamps } from './columns';
-import { connections } from './sync';
+import { connectionId, connections } from './sync';
 import { users } from './users';
 
 /**
@@ -30,10 +30,6 @@ export const kommoLinkOrigin = pgEnum('kommo_link_origin', kommoLinkOrigins);
 export const kommoBulkStatus = pgEnum('kommo_bulk_status', kommoBulkStatuses);
 export const kommoBulkKind = pgEnum('kommo_bulk_kind', kommoBulkKinds);
 
-const connectionId = () =>
-  uuid('connection_id')
-    .notNull()
-    .references(() => connections.id, { onDelete: 'cascade' });
 const kommoId = (name: string) => bigint(name, { mode: 'number' });
 
 /** Pipelines, statuses and users by id, for names in the mirror (refreshed when an id is unknown). */

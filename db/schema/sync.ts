@@ -42,7 +42,8 @@ export const syncSide = pgEnum('sync_side', syncSides);
 export const syncCursorKind = pgEnum('sync_cursor_kind', cursorKinds);
 export const syncConflictStatus = pgEnum('sync_conflict_status', conflictStatuses);
 
-const connectionId = () =>
+/** A row's connection (deleted with it); Kommo's tables use it too. */
+export const connectionId = () =>
   uuid('connection_id')
     .notNull()
     .references(() => connections.id, { onDelete: 'cascade' });

@@ -3,6 +3,7 @@ import { Link } from '@remix-run/react';
 import { Pager, SearchBox } from '../pager';
 import { EmptyState } from '../ui/alert';
 import { Notice } from './notice';
+import { DataTable } from '~/components/ui/data-table';
 
 /**
  * The frame of a CRM record list (accounts, contacts): title, search, "New …" for writers,
@@ -71,20 +72,9 @@ export function RecordList({
           <EmptyState title={`No ${plural} yet`}>{emptyHint}</EmptyState>
         )
       ) : (
-        <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white" tabIndex={0} role="region" aria-label={title}>
-          <table className="min-w-full text-sm" data-testid={`${plural}-table`}>
-            <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
-              <tr>
-                {columns.map((column) => (
-                  <th key={column} className="px-3 py-2">
-                    {column}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">{children}</tbody>
-          </table>
-        </div>
+        <DataTable label={title} columns={columns} testId={`${plural}-table`} className="relative">
+          {children}
+        </DataTable>
       )}
       <Pager page={page} total={total} pageSize={pageSize} />
     </div>

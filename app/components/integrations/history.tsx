@@ -76,24 +76,6 @@ export function ActionAlert({ result, runHref }: { result: { ok: boolean; messag
   );
 }
 
-/** The header row of the screens' tables (`right` aligns numbers). */
-export function TableHead({ columns }: { columns: (string | { label: string; right: true })[] }) {
-  return (
-    <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
-      <tr>
-        {columns.map((c) => {
-          const label = typeof c === 'string' ? c : c.label;
-          return (
-            <th key={label} scope="col" className={`px-3 py-2 ${typeof c === 'string' ? '' : 'text-right'}`}>
-              {label}
-            </th>
-          );
-        })}
-      </tr>
-    </thead>
-  );
-}
-
 /** Keyset pages: back to the first page, on to the next cursor; the cursor lives in the URL under `param`. */
 export function CursorPager({ param, nextCursor, firstLabel, nextLabel, label = 'Pagination' }: { param: string; nextCursor: string | null; firstLabel: string; nextLabel: string; label?: string }) {
   const [params] = useSearchParams();
